@@ -1,0 +1,128 @@
+//! `baton check`, the pipeline every other command reuses: find the project,
+//! open git, load content, learn provenance in one history walk, apply the
+//! rules, and return the [`Status`] model.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::content::load::{self, Content};
+use crate::error::Fatal;
+use crate::git::identity::Identities;
+use crate::git::provenance;
+use crate::git::repo::{GitRepo, WorkState, missing};
+use crate::model::{Origin, Status};
+use crate::rules::{self, Ctx};
+use crate::time::Instant;
+
+/// What to check, and when "now" is.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The project root (the folder holding `content/`); found from the
+    /// working directory when `None`.
+    pub root: Option<PathBuf>,
+    /// The clock for deadline rules; the current time when `None`.
+    pub now: Option<Instant>,
+}
+
+/// The content and what the rules made of it.
+pub struct Checked {
+    pub content: Content,
+    pub status: Status,
+    /// The project root relative to the repository's work tree (`""` at the top).
+    pub repo_prefix: String,
+}
+
+/// Resolves the project root from an option or the working directory.
+pub fn project_root(root: Option<&Path>) -> Result<PathBuf, Fatal> {
+    match root {
+        Some(r) => {
+            if !r.join("content").is_dir() {
+                return Err(
+                    Fatal::new(format!("{} has no content/ folder", r.display())).help(
+                        "pass the folder that contains content/ (or create one with `baton init`)",
+                    ),
+                );
+            }
+            Ok(r.to_path_buf())
+        }
+        None => {
+            let cwd = std::env::current_dir()
+                .map_err(|e| Fatal::new(format!("cannot read the working directory: {e}")))?;
+            load::find_root(&cwd).ok_or_else(|| {
+                Fatal::new(format!("no content/ folder in {} or any parent", cwd.display()))
+                    .help("run baton inside a records repository, pass --root DIR, or create one with `baton init`")
+            })
+        }
+    }
+}
+
+/// Runs the whole check.
+pub fn run(opts: &Options) -> Result<Checked, Fatal> {
+    let root = project_root(opts.root.as_deref())?;
+    let git = GitRepo::open(&root)?;
+    let content = load::load(&root)?;
+    let now = opts
+        .now
+        .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+
+    // Every record file, and where it stands relative to HEAD.
+    let mut paths: Vec<String> = Vec::new();
+    for r in &content.releases {
+        paths.extend(r.release.iter().map(|p| p.path.clone()));
+        paths.extend(r.signoffs.values().map(|p| p.path.clone()));
+        paths.extend(r.go_no_go.iter().map(|p| p.path.clone()));
+        paths.extend(r.deployment.iter().map(|p| p.path.clone()));
+        paths.extend(r.rollback.iter().map(|p| p.path.clone()));
+    }
+    for i in &content.incidents {
+        paths.extend(i.incident.iter().map(|p| p.path.clone()));
+        paths.extend(i.postmortem.iter().map(|p| p.path.clone()));
+    }
+    let head_tree = match git.head {
+        Some(h) => Some(
+            git.repo
+                .find_commit(h)
+                .and_then(|c| c.tree())
+                .map_err(missing)?,
+        ),
+        None => None,
+    };
+    let committed: Vec<String> = paths
+        .iter()
+        .filter(|p| git.work_state(head_tree.as_ref(), p) == WorkState::Committed)
+        .cloned()
+        .collect();
+
+    let guarded: Vec<String> = ["content/team.yaml", "content/playbook.md"]
+        .iter()
+        .map(|p| git.repo_path(p))
+        .chain([".mailmap".to_string()])
+        .collect();
+    let repo_paths: Vec<String> = committed.iter().map(|p| git.repo_path(p)).collect();
+    let history = match git.head {
+        Some(h) => provenance::walk(&git.repo, h, &repo_paths, &guarded)?,
+        None => provenance::History::default(),
+    };
+
+    let mut identities = Identities::new(&git);
+    let mut origins: HashMap<String, Origin> = HashMap::new();
+    for (p, rp) in committed.iter().zip(&repo_paths) {
+        if let Some(commit) = history.last.get(rp) {
+            origins.insert(p.clone(), Origin::Committed(identities.signer(*commit)?));
+        }
+    }
+    let ctx = Ctx {
+        content: &content,
+        playbook: &content.playbook,
+        roster: &content.roster,
+        origins: &origins,
+        git: &git,
+        now,
+    };
+    let status = rules::run(&ctx, &history.guarded, &mut identities)?;
+    Ok(Checked {
+        content,
+        status,
+        repo_prefix: git.root_prefix.clone(),
+    })
+}

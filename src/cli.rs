@@ -1,0 +1,179 @@
+//! The command line: arguments (clap) and what each command does with them.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::check::{self, Options};
+use crate::error::Fatal;
+use crate::report;
+use crate::time::{Instant, parse_timestamp};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "baton",
+    version,
+    about = "Release sign-offs, go/no-go, deployments and incidents kept in git and checked against your playbook",
+    long_about = "baton reads the release records under content/ (Markdown with YAML front matter), \
+learns from git who committed each one, and checks them against the release playbook. \
+The git commit author of a record is the record of who signed off.",
+    after_help = "Exit codes: 0 no errors, 1 findings with errors, 2 baton could not judge (not a git repository, \
+shallow clone, broken roster or playbook, bad arguments)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate every record against the playbook (run it on every pull request)
+    #[command(
+        after_help = "Examples:\n  baton check\n  baton check --format github --strict\n  baton check --now 2026-11-30T12:00:00Z --format json"
+    )]
+    Check {
+        #[command(flatten)]
+        common: Common,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Fail (exit 1) on warnings too
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Show the state of releases and incidents, or one of them in detail
+    #[command(
+        after_help = "Examples:\n  baton status\n  baton status 2.4.0\n  baton status 2026-11-20-checkout-errors --format json"
+    )]
+    Status {
+        /// A release version or an incident id
+        target: Option<String>,
+        #[command(flatten)]
+        common: Common,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+        format: StatusFormat,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Common {
+    /// The project folder that contains content/ (default: found from the working directory upwards)
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The time deadline rules are judged at, RFC 3339 with offset (default: now)
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<Instant>,
+}
+
+fn parse_now(s: &str) -> Result<Instant, String> {
+    parse_timestamp(s)
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+pub enum Format {
+    /// rustc-like messages for people
+    Text,
+    /// one JSON object (schema 1) for machines
+    Json,
+    /// GitHub Actions annotations
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+pub enum StatusFormat {
+    Text,
+    Json,
+}
+
+impl Common {
+    fn options(&self) -> Options {
+        Options {
+            root: self.root.clone(),
+            now: self.now,
+        }
+    }
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(fatal) => {
+            let mut err = anstream::stderr();
+            let red = anstyle::AnsiColor::Red.on_default().bold();
+            let _ = writeln!(err, "{red}error{red:#}: {}", fatal.message);
+            if let Some(h) = &fatal.help {
+                let _ = writeln!(err, "  help: {h}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
+    match cli.command {
+        Command::Check {
+            common,
+            format,
+            strict,
+        } => {
+            let checked = check::run(&common.options())?;
+            let status = &checked.status;
+            let text = match format {
+                Format::Text => report::text::render(status, &checked.content),
+                Format::Json => report::json::render(status),
+                Format::Github => report::github::render(&status.findings, &checked.repo_prefix),
+            };
+            print(&text);
+            let failed = status.errors() > 0 || (strict && status.warnings() > 0);
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Status {
+            target,
+            common,
+            format,
+        } => {
+            let checked = check::run(&common.options())?;
+            let (status, content) = (&checked.status, &checked.content);
+            let release = target.as_deref().and_then(|t| status.release(t));
+            let incident = target.as_deref().and_then(|t| status.incident(t));
+            if let (Some(t), None, None) = (&target, release, incident) {
+                return Err(Fatal::new(format!(
+                    "`{t}` is neither a release version nor an incident id"
+                ))
+                .help("run `baton status` to list them"));
+            }
+            let text = match format {
+                StatusFormat::Json => {
+                    let mut s = serde_json::to_string_pretty(&report::status::json_for(
+                        status, release, incident,
+                    ))
+                    .expect("JSON values serialise");
+                    s.push('\n');
+                    s
+                }
+                StatusFormat::Text => match (release, incident) {
+                    (Some(r), _) => report::status::release(r, status, content),
+                    (_, Some(i)) => report::status::incident(i, status, content),
+                    _ => report::status::overview(status),
+                },
+            };
+            print(&text);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print(text: &str) {
+    let mut out = anstream::stdout();
+    // A closed pipe (`baton check | head`) is not an error worth a panic.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}

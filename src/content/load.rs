@@ -1,0 +1,393 @@
+//! Walking `content/` and loading every record into a [`Content`]: the
+//! roster, the playbook in force, site settings, releases and incidents.
+//! Symlinks are never followed; files outside the layout are reported.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use walkdir::WalkDir;
+
+use crate::content::parse::{self, MAX_FILE_BYTES, Parsed};
+use crate::content::records::{
+    Deployment, GoNoGo, Incident, Postmortem, Release, RollbackPlan, Signoff,
+};
+use crate::content::roster::Roster;
+use crate::content::site::Site;
+use crate::error::Fatal;
+use crate::finding::{Finding, Rule, Severity};
+use crate::playbook::Playbook;
+
+/// The files of one `releases/<version>/` folder.
+#[derive(Clone, Debug, Default)]
+pub struct ReleaseFiles {
+    /// The folder name.
+    pub version: String,
+    /// The folder name as semver, when it is one.
+    pub semver: Option<semver::Version>,
+    pub release: Option<Parsed<Release>>,
+    /// Sign-offs by file stem (gate id, or an unknown name).
+    pub signoffs: IndexMap<String, Parsed<Signoff>>,
+    pub go_no_go: Option<Parsed<GoNoGo>>,
+    pub deployment: Option<Parsed<Deployment>>,
+    pub rollback: Option<Parsed<RollbackPlan>>,
+}
+
+impl ReleaseFiles {
+    pub fn record(&self) -> Option<&Release> {
+        self.release.as_ref()?.data.as_ref()
+    }
+}
+
+/// The files of one `incidents/<id>/` folder.
+#[derive(Clone, Debug, Default)]
+pub struct IncidentFiles {
+    pub id: String,
+    pub incident: Option<Parsed<Incident>>,
+    pub postmortem: Option<Parsed<Postmortem>>,
+}
+
+impl IncidentFiles {
+    pub fn record(&self) -> Option<&Incident> {
+        self.incident.as_ref()?.data.as_ref()
+    }
+}
+
+/// Everything under `content/`, parsed.
+#[derive(Clone, Debug)]
+pub struct Content {
+    /// The project root: the folder that holds `content/`.
+    pub root: PathBuf,
+    pub site: Site,
+    pub roster: Roster,
+    pub playbook: Playbook,
+    /// Releases in ascending semver order (folders that are not semver last).
+    pub releases: Vec<ReleaseFiles>,
+    /// Incidents in ascending id (date) order.
+    pub incidents: Vec<IncidentFiles>,
+    /// Problems found while loading.
+    pub findings: Vec<Finding>,
+}
+
+impl Content {
+    pub fn release(&self, version: &str) -> Option<&ReleaseFiles> {
+        self.releases.iter().find(|r| r.version == version)
+    }
+    pub fn incident(&self, id: &str) -> Option<&IncidentFiles> {
+        self.incidents.iter().find(|i| i.id == id)
+    }
+}
+
+/// Finds the project root like git finds a repository: the nearest folder,
+/// from `start` upwards, that has a `content/` folder.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| d.join("content").is_dir())
+        .map(Path::to_path_buf)
+}
+
+/// Reads a file as text, refusing huge files and invalid UTF-8 with a clear reason.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is larger than {} KiB; records must be smaller",
+            MAX_FILE_BYTES / 1024
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the file is not valid UTF-8 (byte {}); save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// Loads `root/content/`. Fails (exit 2) only when baton cannot judge at all:
+/// no roster, or a broken roster or playbook.
+pub fn load(root: &Path) -> Result<Content, Fatal> {
+    let dir = root.join("content");
+    let mut findings = Vec::new();
+
+    let team_path = dir.join("team.yaml");
+    if !team_path.is_file() {
+        return Err(Fatal::new(format!(
+            "{} not found: baton needs the roster to know who holds which role",
+            rel(root, &team_path)
+        ))
+        .help(
+            "create content/team.yaml (`baton init` writes one), see the README's record format",
+        ));
+    }
+    let roster = parse_roster(
+        &rel(root, &team_path),
+        &read_fatal(root, &team_path)?,
+        &mut findings,
+    )?;
+
+    let playbook_path = dir.join("playbook.md");
+    let playbook = if playbook_path.is_file() {
+        let text = read_fatal(root, &playbook_path)?;
+        Playbook::parse(&text, &rel(root, &playbook_path)).map_err(|e| {
+            Fatal::new(format!("the playbook cannot be read: {e}")).help(
+                "fix the playbook's front matter; `baton check` cannot judge records without it",
+            )
+        })?
+    } else {
+        Playbook::builtin()
+    };
+
+    let site_path = dir.join("site.yaml");
+    let site = if site_path.is_file() {
+        match read_text(&site_path) {
+            Ok(t) => parse::yaml::<Site>(&rel(root, &site_path), &t, &mut findings)
+                .data
+                .unwrap_or_default(),
+            Err(why) => {
+                findings.push(Finding::new(
+                    Rule::ContentParse,
+                    rel(root, &site_path),
+                    1,
+                    why,
+                ));
+                Site::default()
+            }
+        }
+    } else {
+        Site::default()
+    };
+
+    let mut releases: IndexMap<String, ReleaseFiles> = IndexMap::new();
+    let mut incidents: IndexMap<String, IncidentFiles> = IndexMap::new();
+    let walker = WalkDir::new(&dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .min_depth(1);
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let at = e
+                    .path()
+                    .map_or_else(|| "content".to_string(), |p| rel(root, p));
+                findings.push(Finding::new(
+                    Rule::ContentParse,
+                    at,
+                    1,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let relpath = rel(root, path);
+        let parts: Vec<&str> = relpath.split('/').skip(1).collect();
+        if parts.iter().any(|p| p.starts_with('.')) {
+            continue;
+        }
+        if entry.path_is_symlink() {
+            findings.push(
+                Finding::new(
+                    Rule::ContentUnexpectedFile,
+                    &relpath,
+                    1,
+                    "symlinks are not followed; this entry is ignored",
+                )
+                .help("replace the symlink with the file itself"),
+            );
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            check_folder(&relpath, &parts, &mut findings);
+            continue;
+        }
+        let text = match read_text(path) {
+            Ok(t) => t,
+            Err(why) => {
+                if is_record(&parts) {
+                    findings.push(Finding::new(Rule::ContentParse, &relpath, 1, why));
+                }
+                continue;
+            }
+        };
+        let f = &mut findings;
+        match parts.as_slice() {
+            ["site.yaml"] | ["team.yaml"] | ["playbook.md"] => {}
+            ["releases", v, file] => {
+                let r = release_entry(&mut releases, v);
+                match *file {
+                    "release.md" => r.release = Some(parse::record(&relpath, &text, f)),
+                    "go-no-go.md" => r.go_no_go = Some(parse::record(&relpath, &text, f)),
+                    "deployment.md" => r.deployment = Some(parse::record(&relpath, &text, f)),
+                    "rollback.md" => r.rollback = Some(parse::prose(&relpath, &text, f)),
+                    _ => unexpected(&relpath, f),
+                }
+            }
+            ["releases", v, "signoffs", file] if file.ends_with(".md") => {
+                let gate = file.trim_end_matches(".md").to_string();
+                let parsed = parse::record(&relpath, &text, f);
+                release_entry(&mut releases, v)
+                    .signoffs
+                    .insert(gate, parsed);
+            }
+            ["incidents", id, file] => {
+                let i = incidents
+                    .entry(id.to_string())
+                    .or_insert_with(|| IncidentFiles {
+                        id: id.to_string(),
+                        ..Default::default()
+                    });
+                match *file {
+                    "incident.md" => i.incident = Some(parse::record(&relpath, &text, f)),
+                    "postmortem.md" => i.postmortem = Some(parse::record(&relpath, &text, f)),
+                    _ => unexpected(&relpath, f),
+                }
+            }
+            _ => unexpected(&relpath, f),
+        }
+    }
+
+    let mut releases: Vec<ReleaseFiles> = releases.into_values().collect();
+    for r in &releases {
+        if r.release.is_none() {
+            findings.push(
+                Finding::new(
+                    Rule::ContentUnexpectedFile,
+                    format!("content/releases/{}", r.version),
+                    1,
+                    format!("releases/{}/ has no release.md", r.version),
+                )
+                .severity(Severity::Error)
+                .release(&r.version)
+                .help("add release.md (`baton new release VERSION --type TYPE`) or move the files"),
+            );
+        }
+    }
+    releases.sort_by(|a, b| match (&a.semver, &b.semver) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.version.cmp(&b.version),
+    });
+    let mut incidents: Vec<IncidentFiles> = incidents.into_values().collect();
+    incidents.sort_by(|a, b| a.id.cmp(&b.id));
+
+    Ok(Content {
+        root: root.to_path_buf(),
+        site,
+        roster,
+        playbook,
+        releases,
+        incidents,
+        findings,
+    })
+}
+
+/// Parses team.yaml; a roster that cannot be read is fatal.
+pub fn parse_roster(path: &str, text: &str, findings: &mut Vec<Finding>) -> Result<Roster, Fatal> {
+    let mut local = Vec::new();
+    let parsed: Parsed<Roster> = parse::yaml(path, text, &mut local);
+    match parsed.data {
+        Some(r) => {
+            findings.extend(local);
+            Ok(r)
+        }
+        None => {
+            let f = local
+                .into_iter()
+                .find(|f| f.rule == Rule::ContentParse)
+                .expect("a parse failure has a finding");
+            Err(Fatal::new(format!(
+                "{}:{}: the roster cannot be read: {}",
+                f.path, f.line, f.message
+            ))
+            .help("fix team.yaml; baton cannot tell who holds which role without it"))
+        }
+    }
+}
+
+fn read_fatal(root: &Path, path: &Path) -> Result<String, Fatal> {
+    read_text(path).map_err(|why| Fatal::new(format!("{}: {why}", rel(root, path))))
+}
+
+fn release_entry<'a>(map: &'a mut IndexMap<String, ReleaseFiles>, v: &str) -> &'a mut ReleaseFiles {
+    map.entry(v.to_string()).or_insert_with(|| ReleaseFiles {
+        version: v.to_string(),
+        semver: semver::Version::parse(v).ok(),
+        ..Default::default()
+    })
+}
+
+fn is_record(parts: &[&str]) -> bool {
+    matches!(parts, ["releases", ..] | ["incidents", ..] | ["site.yaml"])
+}
+
+fn unexpected(relpath: &str, findings: &mut Vec<Finding>) {
+    findings.push(
+        Finding::new(
+            Rule::ContentUnexpectedFile,
+            relpath,
+            1,
+            "this file is not part of the records layout and is ignored",
+        )
+        .help("see the layout in the README; move or delete the file"),
+    );
+}
+
+/// Folder names that cannot hold records.
+fn check_folder(relpath: &str, parts: &[&str], findings: &mut Vec<Finding>) {
+    let ok = match parts {
+        ["releases"] | ["incidents"] | ["releases", _] | ["releases", _, "signoffs"] => true,
+        ["incidents", id] => is_incident_id(id),
+        _ => false,
+    };
+    if !ok {
+        let help = if parts.first() == Some(&"incidents") {
+            "name incident folders YYYY-MM-DD-slug (lowercase letters, digits and dashes)"
+        } else {
+            "see the layout in the README"
+        };
+        findings.push(
+            Finding::new(
+                Rule::ContentUnexpectedFile,
+                relpath,
+                1,
+                "this folder is not part of the records layout and is ignored",
+            )
+            .severity(if parts.first() == Some(&"incidents") {
+                Severity::Error
+            } else {
+                Severity::Warning
+            })
+            .help(help),
+        );
+    }
+}
+
+/// `YYYY-MM-DD-slug` with a real date and a lowercase slug.
+pub fn is_incident_id(id: &str) -> bool {
+    let (Some(date), Some(slug)) = (id.get(..10), id.get(11..)) else {
+        return false;
+    };
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok()
+        && id.as_bytes()[10] == b'-'
+        && !slug.is_empty()
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A path relative to the project root with `/` separators.
+pub fn rel(root: &Path, path: &Path) -> String {
+    let p = path.strip_prefix(root).unwrap_or(path);
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

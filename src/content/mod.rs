@@ -1,0 +1,10 @@
+//! Reading `content/`: front matter, typed records, the roster and site settings.
+
+pub mod frontmatter;
+pub mod load;
+pub mod parse;
+pub mod records;
+pub mod roster;
+pub mod site;
+
+pub use load::{Content, IncidentFiles, ReleaseFiles};

@@ -1,0 +1,196 @@
+//! From a commit to a person: the author after `.mailmap`, matched against
+//! team.yaml *as it stood in the commit's first parent* (the root commit:
+//! itself), so nobody can grant themselves a role in the commit that uses it.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use git2::{Mailmap, Oid};
+
+use crate::content::roster::Roster;
+use crate::error::Fatal;
+use crate::git::repo::{GitRepo, missing};
+use crate::playbook::Playbook;
+use crate::time::Instant;
+
+/// Who made a commit, as far as the roster of its parent can tell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Signer {
+    pub commit: Oid,
+    /// Author name and e-mail after `.mailmap`.
+    pub name: String,
+    pub email: String,
+    /// Author time, with the author's offset.
+    pub when: Instant,
+    /// The person in the parent's roster, if the e-mail is theirs.
+    pub person: Option<String>,
+    /// The roles that person held in the parent's roster.
+    pub roles: Vec<String>,
+    /// `Co-authored-by` trailers in the commit message (they never count).
+    pub co_authors: Vec<String>,
+}
+
+impl Signer {
+    pub fn holds(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+    pub fn holds_any(&self, roles: &[String]) -> bool {
+        roles.iter().any(|r| self.holds(r))
+    }
+    pub fn short(&self) -> String {
+        self.commit.to_string()[..10].to_string()
+    }
+}
+
+/// The rules in force at a commit: roster, mailmap and playbook governors.
+struct Regime {
+    roster: Rc<Roster>,
+    mailmap: Option<Rc<Mailmap>>,
+    governors: Rc<Vec<String>>,
+}
+
+/// Resolves commit authors, caching rosters and mailmaps by blob id.
+pub struct Identities<'g> {
+    git: &'g GitRepo,
+    rosters: HashMap<Option<Oid>, Rc<Roster>>,
+    mailmaps: HashMap<Oid, Rc<Mailmap>>,
+    governors: HashMap<Option<Oid>, Rc<Vec<String>>>,
+    signers: HashMap<Oid, Signer>,
+}
+
+impl<'g> Identities<'g> {
+    pub fn new(git: &'g GitRepo) -> Self {
+        Identities {
+            git,
+            rosters: HashMap::new(),
+            mailmaps: HashMap::new(),
+            governors: HashMap::new(),
+            signers: HashMap::new(),
+        }
+    }
+
+    /// The signer of a commit, judged by the roster in its first parent.
+    pub fn signer(&mut self, commit: Oid) -> Result<Signer, Fatal> {
+        if let Some(s) = self.signers.get(&commit) {
+            return Ok(s.clone());
+        }
+        let repo = &self.git.repo;
+        let c = repo.find_commit(commit).map_err(missing)?;
+        let regime = self.regime_before(commit)?;
+        let author = c.author();
+        let resolved = match &regime.mailmap {
+            Some(m) => m
+                .resolve_signature(&author)
+                .unwrap_or_else(|_| author.to_owned()),
+            None => author.to_owned(),
+        };
+        let name = resolved.name().unwrap_or("").to_string();
+        let email = resolved.email().unwrap_or("").to_string();
+        let person = regime.roster.by_email(&email);
+        let t = author.when();
+        let offset = chrono::FixedOffset::east_opt(t.offset_minutes() * 60)
+            .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
+        let when = chrono::DateTime::from_timestamp(t.seconds(), 0)
+            .unwrap_or_default()
+            .with_timezone(&offset);
+        let co_authors = c
+            .message()
+            .unwrap_or("")
+            .lines()
+            .filter_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case("co-authored-by")
+                    .then(|| v.trim().to_string())
+            })
+            .collect();
+        let signer = Signer {
+            commit,
+            name,
+            email,
+            when,
+            person: person.map(|p| p.id.clone()),
+            roles: person.map(|p| p.roles.clone()).unwrap_or_default(),
+            co_authors,
+        };
+        self.signers.insert(commit, signer.clone());
+        Ok(signer)
+    }
+
+    /// Whether the commit's author was a governor per its first parent.
+    pub fn is_governor(&mut self, commit: Oid) -> Result<bool, Fatal> {
+        let regime = self.regime_before(commit)?;
+        let signer = self.signer(commit)?;
+        Ok(signer.holds_any(&regime.governors))
+    }
+
+    /// The governor roles in force before a commit.
+    pub fn governors_before(&mut self, commit: Oid) -> Result<Vec<String>, Fatal> {
+        Ok(self.regime_before(commit)?.governors.to_vec())
+    }
+
+    fn regime_before(&mut self, commit: Oid) -> Result<Regime, Fatal> {
+        let repo = &self.git.repo;
+        let c = repo.find_commit(commit).map_err(missing)?;
+        let base = if c.parent_count() > 0 {
+            c.parent(0).map_err(missing)?
+        } else {
+            c
+        };
+        let tree = base.tree().map_err(missing)?;
+        let id_at = |path: &str| {
+            tree.get_path(std::path::Path::new(path))
+                .ok()
+                .map(|e| e.id())
+        };
+
+        let team = self.git.repo_path("content/team.yaml");
+        let roster_id = id_at(&team);
+        let roster = match self.rosters.get(&roster_id) {
+            Some(r) => r.clone(),
+            None => {
+                let text = self.git.blob_at(&tree, &team)?.unwrap_or_default();
+                let r: Roster = serde_yaml::from_slice(&text).unwrap_or_default();
+                let r = Rc::new(r);
+                self.rosters.insert(roster_id, r.clone());
+                r
+            }
+        };
+
+        let mailmap = match id_at(".mailmap") {
+            None => None,
+            Some(id) => Some(match self.mailmaps.get(&id) {
+                Some(m) => m.clone(),
+                None => {
+                    let text = self.git.blob_at(&tree, ".mailmap")?.unwrap_or_default();
+                    let m = Rc::new(
+                        Mailmap::from_buffer(&String::from_utf8_lossy(&text)).map_err(missing)?,
+                    );
+                    self.mailmaps.insert(id, m.clone());
+                    m
+                }
+            }),
+        };
+
+        let playbook = self.git.repo_path("content/playbook.md");
+        let playbook_id = id_at(&playbook);
+        let governors = match self.governors.get(&playbook_id) {
+            Some(g) => g.clone(),
+            None => {
+                let text = self.git.blob_at(&tree, &playbook)?;
+                let g = text
+                    .and_then(|t| Playbook::parse(&String::from_utf8_lossy(&t), "playbook.md").ok())
+                    .unwrap_or_else(Playbook::builtin)
+                    .governors;
+                let g = Rc::new(g);
+                self.governors.insert(playbook_id, g.clone());
+                g
+            }
+        };
+        Ok(Regime {
+            roster,
+            mailmap,
+            governors,
+        })
+    }
+}

@@ -1,0 +1,8 @@
+//! What baton learns from git: the repository, who last changed each
+//! record (provenance), and who that author is (identity).
+
+pub mod identity;
+pub mod provenance;
+pub mod repo;
+
+pub use repo::GitRepo;

@@ -1,0 +1,136 @@
+//! Opening the repository that holds the records, and refusing the ones
+//! baton cannot judge: no repository, no work tree, a shallow clone.
+
+use std::path::{Path, PathBuf};
+
+use git2::{ErrorCode, ObjectType, Oid, Repository, Tree};
+
+use crate::error::Fatal;
+
+/// Help for every "history is incomplete" error.
+pub const FULL_HISTORY_HELP: &str = "baton needs the full history to know who signed what: run `git fetch --unshallow` \
+(or clone without --depth/--filter); in GitHub Actions use actions/checkout with `fetch-depth: 0`";
+
+/// The repository, and where the project sits in it.
+pub struct GitRepo {
+    pub repo: Repository,
+    /// The work tree.
+    pub workdir: PathBuf,
+    /// The project root relative to the work tree: `""` or `"sub/dir"`.
+    pub root_prefix: String,
+    /// HEAD, or `None` on an unborn branch (no commits yet).
+    pub head: Option<Oid>,
+}
+
+/// How a record in the work tree relates to HEAD.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkState {
+    /// Identical to HEAD's version.
+    Committed,
+    /// Changed since HEAD.
+    Modified,
+    /// Not in HEAD at all.
+    Untracked,
+}
+
+impl GitRepo {
+    /// Opens the repository containing `root`.
+    pub fn open(root: &Path) -> Result<GitRepo, Fatal> {
+        let repo = Repository::discover(root).map_err(|e| match e.code() {
+            ErrorCode::NotFound => Fatal::new(format!("{} is not in a git repository", root.display())).help(
+                "baton learns who signed off from git history: run `git init` and commit the records, or pass --root",
+            ),
+            _ => Fatal::new(format!("cannot open the git repository at {}: {}", root.display(), e.message())),
+        })?;
+        let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+            return Err(Fatal::new("the repository is bare; baton needs a work tree with content/")
+                .help("run baton in a clone with a checkout, e.g. `git clone REPO && cd REPO && baton check`"));
+        };
+        if repo.is_shallow() {
+            return Err(Fatal::new("this is a shallow clone: the oldest commits are missing, so baton cannot tell who signed what").help(FULL_HISTORY_HELP));
+        }
+        let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let (wd, r) = (canon(&workdir), canon(root));
+        let root_prefix = r
+            .strip_prefix(&wd)
+            .map(|p| {
+                p.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default();
+        let head = match repo.head() {
+            Ok(h) => Some(h.peel_to_commit().map_err(missing)?.id()),
+            Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
+            Err(e) => return Err(missing(e)),
+        };
+        Ok(GitRepo {
+            repo,
+            workdir: wd,
+            root_prefix,
+            head,
+        })
+    }
+
+    /// The repository path of a project-relative path.
+    pub fn repo_path(&self, project_path: &str) -> String {
+        if self.root_prefix.is_empty() {
+            project_path.to_string()
+        } else {
+            format!("{}/{project_path}", self.root_prefix)
+        }
+    }
+
+    /// The project path of a repository path (unchanged if outside the project).
+    pub fn project_path(&self, repo_path: &str) -> String {
+        if self.root_prefix.is_empty() {
+            return repo_path.to_string();
+        }
+        repo_path
+            .strip_prefix(&self.root_prefix)
+            .and_then(|p| p.strip_prefix('/'))
+            .map_or_else(|| repo_path.to_string(), str::to_string)
+    }
+
+    /// Compares a project file in the work tree with HEAD.
+    pub fn work_state(&self, head_tree: Option<&Tree<'_>>, project_path: &str) -> WorkState {
+        let Some(tree) = head_tree else {
+            return WorkState::Untracked;
+        };
+        let Ok(entry) = tree.get_path(Path::new(&self.repo_path(project_path))) else {
+            return WorkState::Untracked;
+        };
+        let file = self.workdir.join(self.repo_path(project_path));
+        match Oid::hash_file(ObjectType::Blob, &file) {
+            Ok(id) if id == entry.id() => WorkState::Committed,
+            _ => WorkState::Modified,
+        }
+    }
+
+    /// The blob at a repository path in a commit's tree, if any.
+    pub fn blob_at(&self, tree: &Tree<'_>, repo_path: &str) -> Result<Option<Vec<u8>>, Fatal> {
+        match tree.get_path(Path::new(repo_path)) {
+            Ok(entry) if entry.kind() == Some(ObjectType::Blob) => {
+                let blob = self.repo.find_blob(entry.id()).map_err(missing)?;
+                Ok(Some(blob.content().to_vec()))
+            }
+            Ok(_) => Ok(None),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(missing(e)),
+        }
+    }
+}
+
+/// A git error while reading history: most often objects a partial clone lacks.
+pub fn missing(e: git2::Error) -> Fatal {
+    if e.code() == ErrorCode::NotFound {
+        Fatal::new(format!(
+            "git object missing from this clone ({}): it is a partial or damaged clone",
+            e.message()
+        ))
+        .help(FULL_HISTORY_HELP)
+    } else {
+        Fatal::new(format!("git: {}", e.message()))
+    }
+}

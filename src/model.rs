@@ -1,0 +1,183 @@
+//! What `baton check` computes and everything else renders: the state of
+//! each release and gate, each incident and its deadlines, and the findings.
+
+use serde::Serialize;
+
+use crate::content::records::Sev;
+use crate::finding::{Finding, Severity};
+use crate::git::identity::Signer;
+use crate::time::Instant;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReleaseState {
+    Planned,
+    InReview,
+    Ready,
+    Go,
+    NoGo,
+    Deployed,
+    RolledBack,
+    Failed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GateState {
+    Pending,
+    Approved,
+    Rejected,
+    Invalid,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IncidentState {
+    Open,
+    Resolved,
+    Closed,
+}
+
+impl ReleaseState {
+    /// The state as SPEC §5 spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseState::Planned => "planned",
+            ReleaseState::InReview => "in-review",
+            ReleaseState::Ready => "ready",
+            ReleaseState::Go => "go",
+            ReleaseState::NoGo => "no-go",
+            ReleaseState::Deployed => "deployed",
+            ReleaseState::RolledBack => "rolled-back",
+            ReleaseState::Failed => "failed",
+        }
+    }
+}
+
+impl GateState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateState::Pending => "pending",
+            GateState::Approved => "approved",
+            GateState::Rejected => "rejected",
+            GateState::Invalid => "invalid",
+        }
+    }
+}
+
+impl IncidentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentState::Open => "open",
+            IncidentState::Resolved => "resolved",
+            IncidentState::Closed => "closed",
+        }
+    }
+}
+
+/// Where a record stands in git.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// Committed; the signer of the last commit that changed it.
+    Committed(Signer),
+    /// Written but not committed, or modified since the last commit.
+    Pending,
+}
+
+/// A record file and who it is attributed to.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub path: String,
+    pub origin: Origin,
+}
+
+impl Step {
+    pub fn signer(&self) -> Option<&Signer> {
+        match &self.origin {
+            Origin::Committed(s) => Some(s),
+            Origin::Pending => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct GateView {
+    pub gate: String,
+    pub title: String,
+    pub role: String,
+    pub state: GateState,
+    /// The sign-off file, when one exists.
+    pub step: Option<Step>,
+    /// Why the gate is pending, rejected or invalid.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReleaseView {
+    pub version: String,
+    pub kind: Option<String>,
+    pub title: Option<String>,
+    pub state: ReleaseState,
+    pub path: String,
+    pub gates: Vec<GateView>,
+    pub go_no_go: Option<Step>,
+    pub deployment: Option<Step>,
+    /// What stands between this release and its next state.
+    pub blockers: Vec<String>,
+}
+
+/// A playbook deadline of an incident: when it was due and whether it was met.
+#[derive(Clone, Debug, Serialize)]
+pub struct Deadline {
+    pub name: String,
+    pub due: Option<Instant>,
+    pub done: Option<Instant>,
+    /// `None` while it is still open and not yet overdue.
+    pub met: Option<bool>,
+}
+
+#[derive(Clone, Debug)]
+pub struct IncidentView {
+    pub id: String,
+    pub title: Option<String>,
+    pub state: IncidentState,
+    pub severity: Option<Sev>,
+    pub path: String,
+    pub deadlines: Vec<Deadline>,
+    pub incident: Option<Step>,
+    pub postmortem: Option<Step>,
+}
+
+/// The outcome of a check.
+#[derive(Clone, Debug)]
+pub struct Status {
+    pub now: Instant,
+    pub releases: Vec<ReleaseView>,
+    pub incidents: Vec<IncidentView>,
+    pub findings: Vec<Finding>,
+}
+
+impl Status {
+    pub fn errors(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    }
+    pub fn warnings(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count()
+    }
+    pub fn release(&self, version: &str) -> Option<&ReleaseView> {
+        self.releases.iter().find(|r| r.version == version)
+    }
+    pub fn incident(&self, id: &str) -> Option<&IncidentView> {
+        self.incidents.iter().find(|i| i.id == id)
+    }
+    /// Findings about one file.
+    pub fn findings_for<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().filter(move |f| f.path == path)
+    }
+}

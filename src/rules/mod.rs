@@ -1,0 +1,84 @@
+//! The playbook's rules, applied to loaded records and their provenance.
+//! One module per kind of record; each adds findings and fills the part of
+//! the [`Status`] model it owns.
+
+mod checklist;
+mod deploy;
+mod gonogo;
+mod incident;
+mod people;
+mod policy;
+mod postmortem;
+mod release;
+mod signoff;
+
+use std::collections::HashMap;
+
+use git2::Oid;
+
+use crate::content::Content;
+use crate::content::roster::Roster;
+use crate::error::Fatal;
+use crate::git::identity::{Identities, Signer};
+use crate::git::provenance::GuardedChange;
+use crate::git::repo::GitRepo;
+use crate::model::{Origin, Status, Step};
+use crate::playbook::Playbook;
+use crate::time::Instant;
+
+/// Everything a rule may consult.
+pub struct Ctx<'a> {
+    pub content: &'a Content,
+    pub playbook: &'a Playbook,
+    pub roster: &'a Roster,
+    /// Where each record file stands in git, by project path.
+    pub origins: &'a HashMap<String, Origin>,
+    pub git: &'a GitRepo,
+    pub now: Instant,
+}
+
+impl Ctx<'_> {
+    /// The record file as a step: who it is attributed to.
+    pub fn step(&self, path: &str) -> Step {
+        Step {
+            path: path.to_string(),
+            origin: self.origins.get(path).cloned().unwrap_or(Origin::Pending),
+        }
+    }
+
+    pub fn signer(&self, path: &str) -> Option<&Signer> {
+        match self.origins.get(path)? {
+            Origin::Committed(s) => Some(s),
+            Origin::Pending => None,
+        }
+    }
+
+    /// Whether `commit` strictly descends from `ancestor`.
+    pub fn descends(&self, commit: Oid, ancestor: Oid) -> bool {
+        self.git
+            .repo
+            .graph_descendant_of(commit, ancestor)
+            .unwrap_or(false)
+    }
+}
+
+/// Applies every rule. `guarded` are the changes to team.yaml, playbook.md
+/// and .mailmap found in the history walk.
+pub fn run(
+    ctx: &Ctx<'_>,
+    guarded: &[GuardedChange],
+    identities: &mut Identities<'_>,
+) -> Result<Status, Fatal> {
+    let mut findings = ctx.content.findings.clone();
+    let releases = release::all(ctx, &mut findings);
+    let incidents = incident::all(ctx, &mut findings);
+    policy::check(ctx, guarded, identities, &mut findings)?;
+    findings.sort_by(|a, b| (&a.path, a.line, a.rule).cmp(&(&b.path, b.line, b.rule)));
+    findings.dedup();
+    Ok(Status {
+        now: ctx.now,
+        releases,
+        incidents,
+        findings,
+    })
+}

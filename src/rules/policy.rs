@@ -1,0 +1,51 @@
+//! Governance: after the commit that first adds team.yaml, every commit
+//! that changes team.yaml, playbook.md or .mailmap must be authored by a
+//! governor per the roster and playbook of its first parent.
+
+use crate::error::Fatal;
+use crate::finding::{Finding, Rule};
+use crate::git::identity::Identities;
+use crate::git::provenance::GuardedChange;
+use crate::rules::Ctx;
+
+pub fn check(
+    ctx: &Ctx<'_>,
+    changes: &[GuardedChange],
+    identities: &mut Identities<'_>,
+    out: &mut Vec<Finding>,
+) -> Result<(), Fatal> {
+    let team = ctx.git.repo_path("content/team.yaml");
+    // Changes are newest first: the trusted one is the oldest that adds the roster.
+    let trusted = changes
+        .iter()
+        .rev()
+        .find(|c| c.path == team && c.added)
+        .map(|c| c.commit);
+    for change in changes {
+        if Some(change.commit) == trusted {
+            continue;
+        }
+        if identities.is_governor(change.commit)? {
+            continue;
+        }
+        let signer = identities.signer(change.commit)?;
+        let governors = identities.governors_before(change.commit)?;
+        let path = ctx.git.project_path(&change.path);
+        let file = path.rsplit('/').next().unwrap_or(&path).to_string();
+        out.push(
+            Finding::new(Rule::PolicyUnauthorizedChange, &path, 1, format!(
+                "commit {} by {} <{}> changed {file}, but only a {} may",
+                signer.short(),
+                signer.name,
+                signer.email,
+                governors.join(" or ")
+            ))
+            .help(format!(
+                "revert the change and have a {} make it (roles count from the roster before the commit)",
+                governors.join(" or ")
+            ))
+            .commit(Some(change.commit)),
+        );
+    }
+    Ok(())
+}

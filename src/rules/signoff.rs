@@ -1,0 +1,207 @@
+//! Sign-offs: each gate's file, who committed it, whether they held the
+//! role in the roster of the commit's parent, whether it descends from the
+//! gates it must follow, and whether its checklist is complete.
+
+use crate::content::ReleaseFiles;
+use crate::content::records::Approval;
+use crate::finding::{Finding, Rule};
+use crate::model::{GateState, GateView, Origin};
+use crate::rules::{Ctx, checklist};
+
+/// Judges the sign-offs of one release and returns its gates in handoff order.
+pub fn gates(ctx: &Ctx<'_>, files: &ReleaseFiles, out: &mut Vec<Finding>) -> Vec<GateView> {
+    for (name, parsed) in &files.signoffs {
+        if ctx.playbook.gate(name).is_none() {
+            let known: Vec<&str> = ctx.playbook.gates.iter().map(|g| g.id.as_str()).collect();
+            out.push(
+                Finding::new(
+                    Rule::SignoffUnknownGate,
+                    &parsed.path,
+                    1,
+                    format!("`{name}` is not a gate of the playbook"),
+                )
+                .help(format!("name the file after a gate: {}", known.join(", "))),
+            );
+        }
+    }
+
+    let mut views: Vec<GateView> = Vec::new();
+    for gate in &ctx.playbook.gates {
+        let mut view = GateView {
+            gate: gate.id.clone(),
+            title: gate.title.clone(),
+            role: gate.role.clone(),
+            state: GateState::Pending,
+            step: None,
+            reasons: Vec::new(),
+        };
+        let Some(parsed) = files.signoffs.get(&gate.id) else {
+            view.reasons
+                .push(format!("no sign-off yet from a {}", gate.role));
+            views.push(view);
+            continue;
+        };
+        let path = parsed.path.as_str();
+        let doc = &parsed.doc;
+        let step = ctx.step(path);
+        let mut found: Vec<Finding> = Vec::new();
+
+        match &step.origin {
+            Origin::Pending => {
+                found.push(
+                    Finding::new(
+                        Rule::SignoffPending,
+                        path,
+                        1,
+                        format!(
+                            "the {} sign-off is not committed; it does not count yet",
+                            gate.id
+                        ),
+                    )
+                    .help(format!(
+                        "commit it as a {}: `git add {path} && git commit`",
+                        gate.role
+                    )),
+                );
+            }
+            Origin::Committed(signer) => {
+                let who = format!("{} <{}>", signer.name, signer.email);
+                let commit = Some(signer.commit);
+                match &signer.person {
+                    None => {
+                        let now_known = ctx.roster.by_email(&signer.email).map(|p| p.id.clone());
+                        let f = match now_known {
+                            Some(id) => Finding::new(Rule::SignoffWrongRole, path, 1, format!(
+                                "signed by {who}, who was not yet in team.yaml before commit {}; roles count from the roster in the parent commit",
+                                signer.short()
+                            ))
+                            .help(format!("have `{id}` re-commit the sign-off now that the roster lists them")),
+                            None => Finding::new(Rule::SignoffUnknownAuthor, path, 1, format!(
+                                "committed by {who}, who is nobody in team.yaml"
+                            ))
+                            .help(format!("the {} must commit it with an e-mail listed in team.yaml (or map the address in .mailmap)", gate.role)),
+                        };
+                        found.push(f.commit(commit));
+                    }
+                    Some(id) if !signer.holds(&gate.role) => {
+                        let holders: Vec<&str> = ctx
+                            .roster
+                            .holders(&gate.role)
+                            .map(|p| p.id.as_str())
+                            .collect();
+                        found.push(
+                            Finding::new(Rule::SignoffWrongRole, path, 1, format!(
+                                "the {} gate needs a {}, but it was committed by {} ({id}), who {}",
+                                gate.id,
+                                gate.role,
+                                signer.name,
+                                if signer.roles.is_empty() { "held no role".to_string() } else { format!("held {}", signer.roles.join(", ")) }
+                            ))
+                            .help(format!("a {} ({}) must commit this sign-off", gate.role, if holders.is_empty() { "nobody holds the role".to_string() } else { holders.join(", ") }))
+                            .commit(commit),
+                        );
+                    }
+                    _ => {}
+                }
+                if let Some(claim) = parsed.data.as_ref().and_then(|d| d.signed_by.as_deref())
+                    && signer.person.as_deref() != Some(claim)
+                {
+                    found.push(
+                            Finding::new(Rule::SignoffClaimMismatch, path, doc.line_of(&["signed_by"]), format!(
+                                "`signed_by: {claim}` but the commit author is {who}"
+                            ))
+                            .help(format!("`{claim}` must commit the file themselves; the git author is the signer"))
+                            .commit(commit),
+                        );
+                }
+                for before in &gate.after {
+                    let earlier = files
+                        .signoffs
+                        .get(before)
+                        .map(|p| p.path.as_str())
+                        .and_then(|p| ctx.signer(p));
+                    let ok = earlier.is_some_and(|e| ctx.descends(signer.commit, e.commit));
+                    if !ok {
+                        let why = match earlier {
+                            None => format!("the {before} sign-off was not committed before it"),
+                            Some(e) => format!(
+                                "its commit {} does not descend from the {before} sign-off's commit {}",
+                                signer.short(),
+                                e.short()
+                            ),
+                        };
+                        found.push(
+                            Finding::new(
+                                Rule::SignoffOutOfOrder,
+                                path,
+                                1,
+                                format!("the {} gate comes after {before}, but {why}", gate.id),
+                            )
+                            .help(format!(
+                                "commit the {} sign-off again on top of the {before} sign-off",
+                                gate.id
+                            ))
+                            .commit(commit),
+                        );
+                    }
+                }
+            }
+        }
+
+        if let Some(data) = &parsed.data {
+            match data.decision {
+                Approval::Approve => {
+                    let missing = checklist::judge(
+                        Rule::SignoffChecklistIncomplete,
+                        &gate.checklist,
+                        &data.checklist,
+                        true,
+                        path,
+                        doc,
+                        &["checklist"],
+                    );
+                    found.extend(missing);
+                }
+                Approval::Reject => found.push(
+                    Finding::new(Rule::SignoffRejected, path, doc.line_of(&["decision"]), format!("the {} gate was rejected", gate.id))
+                        .help("the release is blocked until the issues in this sign-off's notes are fixed and it is approved again")
+                        .commit(step.signer().map(|s| s.commit)),
+                ),
+            }
+        }
+
+        let errors: Vec<&Finding> = found
+            .iter()
+            .chain(out.iter())
+            .chain(&ctx.content.findings)
+            .filter(|f| f.path == path && f.is_error())
+            .collect();
+        let parse_failed = parsed.data.is_none();
+        view.state = if matches!(step.origin, Origin::Pending) {
+            GateState::Pending
+        } else if parse_failed || !errors.is_empty() {
+            GateState::Invalid
+        } else if parsed
+            .data
+            .as_ref()
+            .is_some_and(|d| d.decision == Approval::Reject)
+        {
+            GateState::Rejected
+        } else {
+            GateState::Approved
+        };
+        view.reasons = match view.state {
+            GateState::Pending => vec!["written but not committed".to_string()],
+            GateState::Invalid if parse_failed => {
+                vec!["the file cannot be read (see findings)".to_string()]
+            }
+            GateState::Invalid => errors.iter().map(|f| f.message.clone()).collect(),
+            GateState::Rejected => vec!["rejected by the signer".to_string()],
+            GateState::Approved => Vec::new(),
+        };
+        view.step = Some(step);
+        out.extend(found);
+        views.push(view);
+    }
+    views
+}

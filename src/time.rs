@@ -1,0 +1,155 @@
+//! Timestamps and durations as records and the playbook write them.
+//!
+//! Every timestamp is RFC 3339 *with* an offset: the playbook's minute-level
+//! deadlines cannot be judged without one. Durations are humane strings
+//! (`24h`, `15m`) parsed by `humantime`.
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An instant with the offset its author wrote.
+pub type Instant = DateTime<FixedOffset>;
+
+/// Parses an RFC 3339 timestamp, explaining what is wrong when it is not one.
+pub fn parse_timestamp(raw: &str) -> Result<Instant, String> {
+    let raw = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t);
+    }
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .any(|f| NaiveDateTime::parse_from_str(raw, f).is_ok());
+    if naive {
+        Err(format!(
+            "`{raw}` has no UTC offset; write it as `{}Z` (UTC) or with an offset like `+02:00`",
+            raw.replace(' ', "T")
+        ))
+    } else {
+        Err(format!(
+            "`{raw}` is not an RFC 3339 timestamp; expected e.g. `2026-11-30T14:00:00Z`"
+        ))
+    }
+}
+
+/// A timestamp field of a record. Deserialising never fails on the text:
+/// a bad timestamp is reported as `content.bad-timestamp` by the loader, with
+/// its line, and the rules treat the field as absent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stamp {
+    raw: String,
+    at: Option<Instant>,
+}
+
+impl Stamp {
+    pub fn get(&self) -> Option<Instant> {
+        self.at
+    }
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+}
+
+impl From<Instant> for Stamp {
+    fn from(at: Instant) -> Self {
+        Stamp {
+            raw: at.to_rfc3339(),
+            at: Some(at),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Stamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        let at = parse_timestamp(&raw).ok();
+        Ok(Stamp { raw, at })
+    }
+}
+
+impl Serialize for Stamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.raw)
+    }
+}
+
+/// Reads an optional stamp as an optional instant.
+pub fn at(stamp: &Option<Stamp>) -> Option<Instant> {
+    stamp.as_ref().and_then(Stamp::get)
+}
+
+/// A playbook duration such as `24h` or `15m`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span(pub chrono::Duration);
+
+impl Span {
+    pub fn minutes(self) -> i64 {
+        self.0.num_minutes()
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&human(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        let std = humantime::parse_duration(&raw).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "`{raw}` is not a duration like `24h` or `15m`: {e}"
+            ))
+        })?;
+        chrono::Duration::from_std(std)
+            .map(Span)
+            .map_err(|_| serde::de::Error::custom(format!("`{raw}` is too long a duration")))
+    }
+}
+
+/// Formats a duration for people: `4 min`, `2 h 5 min`, `3 d 2 h`.
+pub fn human(d: chrono::Duration) -> String {
+    let neg = d < chrono::Duration::zero();
+    let total = d.num_minutes().abs();
+    let (days, hours, mins) = (total / 1440, (total % 1440) / 60, total % 60);
+    let s = match (days, hours, mins) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    };
+    if neg { format!("-{s}") } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_is_required() {
+        assert!(parse_timestamp("2026-11-30T14:00:00Z").is_ok());
+        assert!(parse_timestamp("2026-11-30T14:00:00+02:00").is_ok());
+        let e = parse_timestamp("2026-11-30T14:00:00").unwrap_err();
+        assert!(e.contains("no UTC offset"), "{e}");
+        assert!(
+            parse_timestamp("tomorrow")
+                .unwrap_err()
+                .contains("not an RFC 3339")
+        );
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human(chrono::Duration::minutes(4)), "4 min");
+        assert_eq!(human(chrono::Duration::minutes(125)), "2 h 5 min");
+        assert_eq!(human(chrono::Duration::hours(50)), "2 d 2 h");
+    }
+}
