@@ -331,3 +331,27 @@ fn help_and_version() {
         .success()
         .stdout(predicate::str::contains("--format"));
 }
+
+#[test]
+fn treeless_partial_clone_is_exit_2() {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "major", "2026-02");
+    repo.git(&["config", "uploadpack.allowFilter", "true"]);
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    let st = std::process::Command::new("git")
+        .args(["clone", "-q", "--filter=tree:0", &url])
+        .arg(clone.path().join("c"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert_cmd::Command::cargo_bin("baton")
+        .unwrap()
+        .arg("check")
+        .current_dir(clone.path().join("c"))
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("partial"))
+        .stderr(predicate::str::contains("fetch-depth: 0"));
+}

@@ -11,6 +11,10 @@ use crate::error::Fatal;
 pub const FULL_HISTORY_HELP: &str = "baton needs the full history to know who signed what: run `git fetch --unshallow` \
 (or clone without --depth/--filter); in GitHub Actions use actions/checkout with `fetch-depth: 0`";
 
+/// Help when objects are missing (partial clones made with `--filter`).
+pub const PARTIAL_HELP: &str = "baton reads every historical version of the records and needs all objects: clone again \
+without --filter (in GitHub Actions: actions/checkout with `fetch-depth: 0` and no `filter:`)";
+
 /// The repository, and where the project sits in it.
 pub struct GitRepo {
     pub repo: Repository,
