@@ -56,6 +56,30 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
         format: StatusFormat,
     },
+    /// Build the static status and release-notes site (atomically replacing the old one)
+    #[command(
+        after_help = "Examples:\n  baton build\n  baton build --out public --base-url https://octoacme.github.io/releases/"
+    )]
+    Build {
+        #[command(flatten)]
+        common: Common,
+        /// Output folder (default: public/ next to content/)
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The address the site is published at (overrides site.yaml's base_url)
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// Replay the OctoAcme example into a scratch git repository and build its site
+    #[command(after_help = "Example:\n  baton demo && open baton-demo/public/index.html")]
+    Demo {
+        /// Where to create the demo repository (replaced if it is an earlier demo)
+        #[arg(long, value_name = "DIR", default_value = "baton-demo")]
+        out: PathBuf,
+        /// The time deadline rules are judged at (default: an hour after the example's last commit)
+        #[arg(long, value_name = "TIME", value_parser = parse_now)]
+        now: Option<Instant>,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -135,6 +159,34 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Build {
+            common,
+            out,
+            base_url,
+        } => {
+            let built = crate::site::build(&crate::site::BuildOptions {
+                check: common.options(),
+                out,
+                base_url,
+            })?;
+            eprintln!("{}", built_summary(&built));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { out, now } => {
+            let demo = crate::demo::run(&out, now)?;
+            eprintln!("{}", built_summary(&demo.built));
+            let index = demo.built.out.join("index.html");
+            println!("Demo repository: {}", demo.repo.display());
+            println!(
+                "Open {} in a browser.",
+                index.canonicalize().unwrap_or(index).display()
+            );
+            println!(
+                "Try: cd {} && git log --format='%an: %s' && baton status 4.0.0",
+                demo.repo.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Status {
             target,
             common,
@@ -169,6 +221,18 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn built_summary(b: &crate::site::Built) -> String {
+    format!(
+        "built {} pages into {} ({} error{}, {} warning{} in the records)",
+        b.pages,
+        b.out.display(),
+        b.errors,
+        report::text::plural(b.errors),
+        b.warnings,
+        report::text::plural(b.warnings)
+    )
 }
 
 fn print(text: &str) {

@@ -9,6 +9,7 @@
 pub mod check;
 pub mod cli;
 pub mod content;
+pub mod demo;
 pub mod error;
 pub mod finding;
 pub mod git;
@@ -16,4 +17,5 @@ pub mod model;
 pub mod playbook;
 pub mod report;
 pub mod rules;
+pub mod site;
 pub mod time;

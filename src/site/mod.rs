@@ -1,0 +1,326 @@
+//! `baton build`: the static status and release-notes site (SPEC §7),
+//! rendered from the same [`Status`](crate::model::Status) that `baton check`
+//! computes, and published atomically.
+
+pub mod feed;
+pub mod markdown;
+pub mod output;
+pub mod sitemap;
+pub mod theme;
+pub mod view;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use tera::Context;
+
+use crate::check::{self, Checked};
+use crate::error::Fatal;
+use crate::report;
+use crate::site::view::Builder;
+
+/// Where the site goes and what it is built from.
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    pub check: check::Options,
+    /// Output folder (default `<root>/public`).
+    pub out: Option<PathBuf>,
+    /// Overrides site.yaml's `base_url`.
+    pub base_url: Option<String>,
+}
+
+/// What a build produced.
+#[derive(Debug)]
+pub struct Built {
+    pub out: PathBuf,
+    pub pages: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// Used when neither `--base-url` nor site.yaml gives one (the feed and
+/// sitemap need absolute addresses).
+pub const FALLBACK_BASE_URL: &str = "http://127.0.0.1:1111/";
+
+/// Checks the records and builds the site.
+pub fn build(opts: &BuildOptions) -> Result<Built, Fatal> {
+    let checked = check::run(&opts.check)?;
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| output::default_out(&checked.content.root));
+    build_from(&checked, &out, opts.base_url.as_deref())
+}
+
+/// A base URL with a trailing slash, and its path (`/releases/`).
+pub fn base(url: &str) -> Result<(String, String), Fatal> {
+    let url = if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| {
+            Fatal::new(format!(
+                "base URL `{url}` must start with http:// or https://"
+            ))
+        })?;
+    let path = rest
+        .find('/')
+        .map_or("/".to_string(), |i| rest[i..].to_string());
+    Ok((url, path))
+}
+
+/// Renders every page of an already checked project and publishes it to `out`.
+pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Result<Built, Fatal> {
+    let files = render(checked, base_url)?;
+    output::publish(out, &files)?;
+    Ok(Built {
+        out: out.to_path_buf(),
+        pages: files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
+        errors: checked.status.errors(),
+        warnings: checked.status.warnings(),
+    })
+}
+
+/// Renders the whole site in memory: (relative path, bytes) for every file.
+pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
+    let (content, status) = (&checked.content, &checked.status);
+    let theme = theme::load(&content.root, content.site.theme.as_deref())?;
+    let (base_url, base_path) = base(
+        base_url
+            .or(content.site.base_url.as_deref())
+            .unwrap_or(FALLBACK_BASE_URL),
+    )?;
+    let b = Builder {
+        content,
+        status,
+        repo_url: content.site.repo_url.clone(),
+    };
+    let now = status.now;
+    let generated = view::when(now);
+
+    let releases: Vec<view::ReleaseCtx> =
+        status.releases.iter().rev().map(|r| b.release(r)).collect();
+    let incidents: Vec<view::IncidentCtx> = status
+        .incidents
+        .iter()
+        .rev()
+        .map(|i| b.incident(i))
+        .collect();
+    let components = view::components(content, status);
+    let people: serde_json::Map<String, serde_json::Value> = content
+        .roster
+        .people
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone().into()))
+        .collect();
+    let title = content
+        .site
+        .title
+        .clone()
+        .unwrap_or_else(|| "Releases".into());
+
+    let mut pages: Vec<(String, &str, String, Context)> = Vec::new();
+    let mut page = |path: &str, template: &'static str, page_title: String, ctx: Context| {
+        pages.push((path.to_string(), template, page_title, ctx));
+    };
+
+    let mut ctx = Context::new();
+    ctx.insert(
+        "components",
+        &components
+            .iter()
+            .map(|(n, s, by)| json!({"name": n, "status": s, "incidents": by}))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "open_incidents",
+        &incidents
+            .iter()
+            .filter(|i| i.state == "open")
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "in_flight",
+        &releases.iter().filter(|r| r.in_flight).collect::<Vec<_>>(),
+    );
+    let mut upcoming: Vec<&view::ReleaseCtx> = releases.iter().filter(|r| r.upcoming).collect();
+    upcoming.sort_by(|a, b| a.window_start_iso.cmp(&b.window_start_iso));
+    ctx.insert("upcoming", &upcoming);
+    ctx.insert(
+        "recent",
+        &releases
+            .iter()
+            .filter(|r| !r.in_flight)
+            .take(5)
+            .collect::<Vec<_>>(),
+    );
+    page("index.html", "index.html", "Status".into(), ctx);
+
+    let mut ctx = Context::new();
+    ctx.insert("releases", &releases);
+    page(
+        "releases/index.html",
+        "releases.html",
+        "Releases".into(),
+        ctx,
+    );
+    for r in &releases {
+        let mut ctx = Context::new();
+        ctx.insert("release", r);
+        page(
+            &format!("releases/{}/index.html", r.version),
+            "release.html",
+            format!("Release {}", r.version),
+            ctx,
+        );
+    }
+    let mut ctx = Context::new();
+    ctx.insert("incidents", &incidents);
+    page(
+        "incidents/index.html",
+        "incidents.html",
+        "Incidents".into(),
+        ctx,
+    );
+    for i in &incidents {
+        let mut ctx = Context::new();
+        ctx.insert("incident", i);
+        page(
+            &format!("incidents/{}/index.html", i.id),
+            "incident.html",
+            i.title.clone(),
+            ctx,
+        );
+    }
+    let pb = &content.playbook;
+    let mut ctx = Context::new();
+    ctx.insert("guide_html", &markdown::render(&pb.guide, 1));
+    ctx.insert("playbook", &json!({
+        "name": pb.name,
+        "source": pb.source,
+        "roles": pb.roles,
+        "governors": pb.governors,
+        "gates": pb.gates.iter().map(|g| json!({"id": g.id, "title": g.title, "role": g.role, "after": g.after, "checklist": g.checklist.iter().map(|i| json!({"id": i.id, "label": i.label, "optional": i.optional})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "requirements": pb.requirements.iter().map(|r| json!({"id": r.id, "label": r.label})).collect::<Vec<_>>(),
+        "release_notes": pb.release_notes,
+        "deployment": {"roles": pb.deployment.roles, "checklist": pb.deployment.checklist.iter().map(|i| json!({"id": i.id, "label": i.label, "optional": i.optional})).collect::<Vec<_>>()},
+        "rollback": {"authority": pb.rollback.authority, "security_authority": pb.rollback.security_authority, "unavailable_authority": pb.rollback.unavailable_authority, "validator": pb.rollback.validator, "checklist": pb.rollback.checklist.iter().map(|i| json!({"id": i.id, "label": i.label})).collect::<Vec<_>>()},
+        "postmortem": {"checklist": pb.postmortem.checklist.iter().map(|i| json!({"id": i.id, "label": i.label, "security_only": i.security_only})).collect::<Vec<_>>()},
+        "deadlines": [
+            {"what": "Go/no-go meeting before the deploy window opens", "limit": format!("at least {}", pb.go_no_go.lead), "who": pb.go_no_go.role},
+            {"what": "Initial alert after declaring an incident", "limit": format!("within {}", pb.incident.alert_within), "who": ""},
+            {"what": "Assessment after declaring", "limit": format!("within {}", pb.incident.assess_within), "who": ""},
+            {"what": "Hotfix after the assessment, else roll back", "limit": format!("within {}", pb.incident.hotfix_within), "who": ""},
+            {"what": "Escalation of a disagreement", "limit": format!("within {}", pb.incident.escalate_within), "who": pb.incident.escalate_to},
+            {"what": "Post-mortem after resolution", "limit": format!("within {}", pb.postmortem.within), "who": ""},
+        ],
+    }));
+    page(
+        "playbook/index.html",
+        "playbook.html",
+        "Playbook".into(),
+        ctx,
+    );
+
+    let mut ctx = Context::new();
+    ctx.insert(
+        "people",
+        &content
+            .roster
+            .people
+            .iter()
+            .map(|p| json!({"id": p.id, "name": p.name, "github": p.github, "roles": p.roles}))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("roles", &pb.roles.iter().map(|r| json!({"id": r, "holders": content.roster.holders(r).map(|p| p.name.clone()).collect::<Vec<_>>()})).collect::<Vec<_>>());
+    page("team/index.html", "team.html", "Team".into(), ctx);
+    page(
+        "404.html",
+        "404.html",
+        "Page not found".into(),
+        Context::new(),
+    );
+
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut sitemap = Vec::new();
+    for (path, template, page_title, mut ctx) in pages {
+        let depth = path.matches('/').count();
+        let root = if path == "404.html" {
+            base_path.clone()
+        } else {
+            "../".repeat(depth)
+        };
+        let url_path = path.trim_end_matches("index.html");
+        ctx.insert(
+            "site",
+            &json!({
+                "title": title,
+                "description": content.site.description,
+                "base_url": base_url,
+                "repo_url": content.site.repo_url,
+                "generated": generated,
+                "errors": status.errors(),
+                "warnings": status.warnings(),
+            }),
+        );
+        ctx.insert("root", &root);
+        ctx.insert("page", &json!({"title": page_title, "path": url_path, "url": format!("{base_url}{url_path}"), "section": url_path.split('/').next().unwrap_or("")}));
+        ctx.insert("people_names", &people);
+        let html = theme
+            .tera
+            .render(template, &ctx)
+            .map_err(|e| theme::template_error(&e))?;
+        if path != "404.html" {
+            sitemap.push((
+                format!("{base_url}{url_path}"),
+                Some(now.date_naive().to_string()),
+            ));
+        }
+        files.push((path, html.into_bytes()));
+    }
+
+    let release_times: Vec<(view::ReleaseCtx, String)> = status
+        .releases
+        .iter()
+        .rev()
+        .zip(&releases)
+        .map(|(r, ctx)| {
+            let t = r
+                .deployment
+                .as_ref()
+                .and_then(|d| d.signer())
+                .or_else(|| {
+                    r.gates
+                        .iter()
+                        .rev()
+                        .find_map(|g| g.step.as_ref().and_then(|s| s.signer()))
+                })
+                .map(|s| s.when.to_rfc3339())
+                .unwrap_or_default();
+            (ctx.clone(), t)
+        })
+        .collect();
+    let fallback = now.to_rfc3339();
+    let entries = feed::entries(&base_url, &release_times, &incidents, &fallback);
+    files.push((
+        "feed.xml".into(),
+        feed::render(&title, &base_url, &entries, &fallback).into_bytes(),
+    ));
+    files.push(("sitemap.xml".into(), sitemap::render(&sitemap).into_bytes()));
+    files.push((
+        "status.json".into(),
+        report::json::render(status).into_bytes(),
+    ));
+    files.push((
+        "robots.txt".into(),
+        format!("User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n").into_bytes(),
+    ));
+    for (path, bytes) in theme.statics {
+        files.push((path, bytes));
+    }
+    Ok(files)
+}

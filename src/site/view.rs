@@ -1,0 +1,716 @@
+//! The data templates see: the check's [`Status`] joined with the records,
+//! names instead of ids, times formatted, Markdown rendered and sanitised.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::content::records::{Check, Checklist, Evidence, Impact};
+use crate::content::{Content, IncidentFiles, ReleaseFiles};
+use crate::finding::Finding;
+use crate::model::{
+    Deadline, GateView, IncidentState, IncidentView, ReleaseState, ReleaseView, Status, Step,
+};
+use crate::playbook::Item;
+use crate::site::markdown;
+use crate::time::{self, Instant, human};
+
+/// A time for people: `2026-11-10 14:53 UTC`.
+pub fn when(t: Instant) -> String {
+    let s = t.format("%Y-%m-%d %H:%M %:z").to_string();
+    s.replace(" +00:00", " UTC")
+}
+
+#[derive(Serialize, Clone)]
+pub struct FindingCtx {
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+    pub help: String,
+}
+
+pub fn findings<'a>(fs: impl Iterator<Item = &'a Finding>) -> Vec<FindingCtx> {
+    fs.map(|f| FindingCtx {
+        rule: f.rule.code(),
+        severity: if f.is_error() { "error" } else { "warning" },
+        path: f.path.clone(),
+        line: f.line,
+        message: f.message.clone(),
+        help: f.help.clone(),
+    })
+    .collect()
+}
+
+#[derive(Serialize, Clone)]
+pub struct SignerCtx {
+    /// Display name: the roster's, or the commit author's when unknown.
+    pub name: String,
+    pub id: Option<String>,
+    pub roles: Vec<String>,
+    pub commit: String,
+    pub commit_short: String,
+    pub commit_url: Option<String>,
+    pub at: String,
+    pub at_iso: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct StepCtx {
+    pub pending: bool,
+    pub signer: Option<SignerCtx>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct CheckRow {
+    pub id: String,
+    pub label: String,
+    /// `done`, `not-done`, `n/a` or `missing`.
+    pub state: &'static str,
+    pub note: Option<String>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct GateCtx {
+    pub id: String,
+    pub title: String,
+    pub role: String,
+    pub state: &'static str,
+    pub step: Option<StepCtx>,
+    pub decision: Option<String>,
+    pub checklist: Vec<CheckRow>,
+    pub reasons: Vec<String>,
+    pub notes_html: String,
+    pub findings: Vec<FindingCtx>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct SectionCtx {
+    pub title: String,
+    pub html: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct RequirementCtx {
+    pub id: String,
+    pub label: String,
+    pub met: bool,
+    pub evidence: Option<String>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct LinkCtx {
+    pub id: String,
+    pub title: String,
+    pub state: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct ReleaseCtx {
+    pub version: String,
+    pub kind: String,
+    pub title: String,
+    pub date: Option<String>,
+    pub state: &'static str,
+    pub state_label: &'static str,
+    pub window_start: Option<String>,
+    pub window_end: Option<String>,
+    pub window_start_iso: Option<String>,
+    pub components: Vec<String>,
+    pub gates: Vec<GateCtx>,
+    pub approved: usize,
+    pub go_no_go: Option<serde_json::Value>,
+    pub deployment: Option<serde_json::Value>,
+    pub notes: Vec<SectionCtx>,
+    pub rollback_html: Option<String>,
+    pub requirements: Vec<RequirementCtx>,
+    pub incidents: Vec<LinkCtx>,
+    pub fixes: Option<LinkCtx>,
+    pub blockers: Vec<String>,
+    pub findings: Vec<FindingCtx>,
+    pub in_flight: bool,
+    pub upcoming: bool,
+}
+
+#[derive(Serialize, Clone)]
+pub struct DeadlineCtx {
+    pub name: String,
+    pub due: Option<String>,
+    pub done: Option<String>,
+    /// `met`, `missed` or `open`.
+    pub verdict: &'static str,
+}
+
+#[derive(Serialize, Clone)]
+pub struct EventCtx {
+    pub at: String,
+    pub at_iso: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub text: String,
+    pub deadline: Option<DeadlineCtx>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct IncidentCtx {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub state: &'static str,
+    pub security: bool,
+    pub release: Option<String>,
+    pub declared_at: Option<String>,
+    pub declared_iso: Option<String>,
+    pub declared_by: Option<String>,
+    pub components: Vec<(String, &'static str)>,
+    pub criteria: Vec<String>,
+    pub metrics: BTreeMap<String, f64>,
+    pub time_to_alert: Option<String>,
+    pub time_to_assess: Option<String>,
+    pub time_to_resolve: Option<String>,
+    pub timeline: Vec<EventCtx>,
+    pub deadlines: Vec<DeadlineCtx>,
+    pub alert: Option<serde_json::Value>,
+    pub assessment: Option<serde_json::Value>,
+    pub rollback: Option<serde_json::Value>,
+    pub resolution: Option<serde_json::Value>,
+    pub body_html: String,
+    pub postmortem: Option<serde_json::Value>,
+    pub postmortem_html: String,
+    pub fixed_by: Vec<LinkCtx>,
+    pub findings: Vec<FindingCtx>,
+    pub missed: usize,
+}
+
+pub fn impact_str(i: Impact) -> &'static str {
+    match i {
+        Impact::Operational => "operational",
+        Impact::Degraded => "degraded",
+        Impact::PartialOutage => "partial-outage",
+        Impact::MajorOutage => "major-outage",
+    }
+}
+
+fn state_label(s: ReleaseState) -> &'static str {
+    match s {
+        ReleaseState::Planned => "Planned",
+        ReleaseState::InReview => "In review",
+        ReleaseState::Ready => "Ready for go/no-go",
+        ReleaseState::Go => "Go",
+        ReleaseState::NoGo => "No-go",
+        ReleaseState::Deployed => "Deployed",
+        ReleaseState::RolledBack => "Rolled back",
+        ReleaseState::Failed => "Failed",
+    }
+}
+
+/// Joins records, status and roster into template data.
+pub struct Builder<'a> {
+    pub content: &'a Content,
+    pub status: &'a Status,
+    pub repo_url: Option<String>,
+}
+
+impl Builder<'_> {
+    fn name(&self, id: &str) -> String {
+        self.content.roster.name(id).to_string()
+    }
+
+    fn signer(&self, step: &Step) -> StepCtx {
+        let signer = step.signer().map(|s| SignerCtx {
+            name: s
+                .person
+                .as_deref()
+                .map_or_else(|| s.name.clone(), |id| self.name(id)),
+            id: s.person.clone(),
+            roles: s.roles.clone(),
+            commit: s.commit.to_string(),
+            commit_short: s.short(),
+            commit_url: self
+                .repo_url
+                .as_ref()
+                .map(|u| format!("{}/commit/{}", u.trim_end_matches('/'), s.commit)),
+            at: when(s.when),
+            at_iso: s.when.to_rfc3339(),
+        });
+        StepCtx {
+            pending: signer.is_none(),
+            signer,
+        }
+    }
+
+    fn checklist(&self, items: &[Item], list: &Checklist) -> Vec<CheckRow> {
+        items
+            .iter()
+            .map(|i| {
+                let (state, note) = match list.get(&i.id) {
+                    None => ("missing", None),
+                    Some(Check::Done(true)) => ("done", None),
+                    Some(Check::Done(false)) => ("not-done", None),
+                    Some(c @ Check::Text(t)) => match c.not_applicable() {
+                        Some(why) => ("n/a", Some(why.to_string())),
+                        None => ("not-done", Some(t.clone())),
+                    },
+                };
+                CheckRow {
+                    id: i.id.clone(),
+                    label: i.label.clone(),
+                    state,
+                    note,
+                }
+            })
+            .collect()
+    }
+
+    fn gate(&self, files: &ReleaseFiles, g: &GateView) -> GateCtx {
+        let parsed = files.signoffs.get(&g.gate);
+        let data = parsed.and_then(|p| p.data.as_ref());
+        let items = self
+            .content
+            .playbook
+            .gate(&g.gate)
+            .map(|x| x.checklist.as_slice())
+            .unwrap_or(&[]);
+        GateCtx {
+            id: g.gate.clone(),
+            title: g.title.clone(),
+            role: g.role.clone(),
+            state: g.state.as_str(),
+            step: g.step.as_ref().map(|s| self.signer(s)),
+            decision: data.map(|d| format!("{:?}", d.decision).to_lowercase()),
+            checklist: data
+                .map(|d| self.checklist(items, &d.checklist))
+                .unwrap_or_default(),
+            reasons: g.reasons.clone(),
+            notes_html: parsed
+                .map(|p| markdown::render(&p.doc.body, 2))
+                .unwrap_or_default(),
+            findings: parsed
+                .map(|p| findings(self.status.findings_for(&p.path)))
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn release(&self, r: &ReleaseView) -> ReleaseCtx {
+        let files = self
+            .content
+            .release(&r.version)
+            .expect("views come from content");
+        let rec = files.record();
+        let window = rec.and_then(|x| x.deploy_window.as_ref());
+        let start = window.and_then(|w| time::at(&w.start));
+        let end = window.and_then(|w| time::at(&w.end));
+        let notes = files
+            .release
+            .as_ref()
+            .map_or_else(Vec::new, |p| self.notes(&p.doc.body));
+        let requirements = self
+            .content
+            .playbook
+            .requirements
+            .iter()
+            .map(|req| {
+                let value = rec.and_then(|x| x.requirements.get(&req.id));
+                let by_file =
+                    req.satisfied_by.as_deref() == Some("rollback.md") && files.rollback.is_some();
+                RequirementCtx {
+                    id: req.id.clone(),
+                    label: req.label.clone(),
+                    met: value.is_some_and(Evidence::is_met) || by_file,
+                    evidence: match value {
+                        Some(Evidence::Url(u))
+                            if u.starts_with("http://") || u.starts_with("https://") =>
+                        {
+                            Some(u.clone())
+                        }
+                        _ => None,
+                    },
+                }
+            })
+            .collect();
+        let incidents = self
+            .status
+            .incidents
+            .iter()
+            .filter(|i| {
+                self.content
+                    .incident(&i.id)
+                    .and_then(IncidentFiles::record)
+                    .and_then(|x| x.release.as_deref())
+                    == Some(r.version.as_str())
+            })
+            .map(link)
+            .collect();
+        let fixes = rec
+            .and_then(|x| x.incident.as_deref())
+            .and_then(|id| self.status.incident(id))
+            .map(link);
+        let go_no_go = files.go_no_go.as_ref().and_then(|p| {
+            let d = p.data.as_ref()?;
+            let step = r.go_no_go.as_ref().map(|s| self.signer(s));
+            Some(serde_json::json!({
+                "decision": format!("{:?}", d.decision).to_lowercase().replace("nogo", "no-go"),
+                "meeting_at": d.meeting_at.get().map(when),
+                "lead": d.meeting_at.get().zip(start).map(|(m, s)| human(s - m)),
+                "attendees": d.attendees.iter().map(|a| self.name(a)).collect::<Vec<_>>(),
+                "step": step,
+                "notes_html": markdown::render(&p.doc.body, 2),
+                "findings": findings(self.status.findings_for(&p.path)),
+            }))
+        });
+        let deployment = files.deployment.as_ref().and_then(|p| {
+            let d = p.data.as_ref()?;
+            let step = r.deployment.as_ref().map(|s| self.signer(s));
+            Some(serde_json::json!({
+                "outcome": serde_json::to_value(d.outcome).unwrap_or_default(),
+                "started_at": time::at(&d.started_at).map(when),
+                "finished_at": time::at(&d.finished_at).map(when),
+                "checklist": self.checklist(&self.content.playbook.deployment.checklist, &d.checklist),
+                "step": step,
+                "notes_html": markdown::render(&p.doc.body, 2),
+                "findings": findings(self.status.findings_for(&p.path)),
+            }))
+        });
+        let now = self.status.now;
+        let open = matches!(
+            r.state,
+            ReleaseState::Planned
+                | ReleaseState::InReview
+                | ReleaseState::Ready
+                | ReleaseState::Go
+                | ReleaseState::NoGo
+        );
+        ReleaseCtx {
+            version: r.version.clone(),
+            kind: r.kind.clone().unwrap_or_default(),
+            title: r
+                .title
+                .clone()
+                .unwrap_or_else(|| format!("Release {}", r.version)),
+            date: rec.and_then(|x| x.date).map(|d| d.to_string()),
+            state: r.state.as_str(),
+            state_label: state_label(r.state),
+            window_start: start.map(when),
+            window_end: end.map(when),
+            window_start_iso: start.map(|s| s.to_rfc3339()),
+            components: rec.map(|x| x.components.clone()).unwrap_or_default(),
+            approved: r
+                .gates
+                .iter()
+                .filter(|g| g.state == crate::model::GateState::Approved)
+                .count(),
+            gates: r.gates.iter().map(|g| self.gate(files, g)).collect(),
+            go_no_go,
+            deployment,
+            notes,
+            rollback_html: files
+                .rollback
+                .as_ref()
+                .map(|p| markdown::render(&p.doc.body, 2)),
+            requirements,
+            incidents,
+            fixes,
+            blockers: r.blockers.clone(),
+            findings: findings(
+                self.status
+                    .findings
+                    .iter()
+                    .filter(|f| f.release.as_deref() == Some(&r.version)),
+            ),
+            in_flight: open,
+            upcoming: open && end.is_some_and(|e| e > now),
+        }
+    }
+
+    /// The release notes in the template's order, then any other sections.
+    fn notes(&self, body: &str) -> Vec<SectionCtx> {
+        let sections = markdown::sections(body);
+        let mut out = Vec::new();
+        for want in &self.content.playbook.release_notes {
+            if let Some((t, md)) = sections.iter().find(|(t, _)| t.eq_ignore_ascii_case(want)) {
+                out.push(SectionCtx {
+                    title: t.clone(),
+                    html: markdown::render(md, 1),
+                });
+            }
+        }
+        for (t, md) in &sections {
+            if !t.is_empty()
+                && !self
+                    .content
+                    .playbook
+                    .release_notes
+                    .iter()
+                    .any(|w| w.eq_ignore_ascii_case(t))
+            {
+                out.push(SectionCtx {
+                    title: t.clone(),
+                    html: markdown::render(md, 1),
+                });
+            }
+        }
+        out
+    }
+
+    pub fn incident(&self, i: &IncidentView) -> IncidentCtx {
+        let files = self
+            .content
+            .incident(&i.id)
+            .expect("views come from content");
+        let rec = files.record();
+        let declared = rec.and_then(|x| x.declared_at.get());
+        let alert_at = rec
+            .and_then(|x| x.alert.as_ref())
+            .and_then(|a| time::at(&a.sent_at));
+        let assessed = rec
+            .and_then(|x| x.assessment.as_ref())
+            .and_then(|a| time::at(&a.at));
+        let resolved = rec
+            .and_then(|x| x.resolution.as_ref())
+            .and_then(|r| time::at(&r.resolved_at));
+        let since = |t: Option<Instant>| declared.zip(t).map(|(d, t)| human(t - d));
+        let deadlines: Vec<DeadlineCtx> = i.deadlines.iter().map(deadline).collect();
+        let find = |name: &str| deadlines.iter().find(|d| d.name == name).cloned();
+
+        let mut timeline = Vec::new();
+        if let Some(rec) = rec {
+            let mut push = |at: Option<Instant>,
+                            kind: &'static str,
+                            title: String,
+                            text: String,
+                            dl: Option<DeadlineCtx>| {
+                if let Some(at) = at {
+                    timeline.push((
+                        at,
+                        EventCtx {
+                            at: when(at),
+                            at_iso: at.to_rfc3339(),
+                            kind,
+                            title,
+                            text,
+                            deadline: dl,
+                        },
+                    ));
+                }
+            };
+            push(
+                declared,
+                "declared",
+                "Incident declared".into(),
+                rec.declared_by
+                    .as_deref()
+                    .map(|d| format!("by {}", self.name(d)))
+                    .unwrap_or_default(),
+                None,
+            );
+            if let Some(a) = &rec.alert {
+                push(
+                    alert_at,
+                    "alert",
+                    "Initial alert".into(),
+                    a.summary.clone().unwrap_or_default(),
+                    find("initial alert"),
+                );
+            }
+            if let Some(e) = &rec.escalation {
+                push(
+                    time::at(&e.escalated_at),
+                    "escalation",
+                    format!(
+                        "Escalated to {}",
+                        e.to.as_deref().map(|t| self.name(t)).unwrap_or_default()
+                    ),
+                    String::new(),
+                    find("escalation"),
+                );
+            }
+            if let Some(a) = &rec.assessment {
+                let decision = a
+                    .decision
+                    .map(|d| format!("{d:?}").to_lowercase())
+                    .unwrap_or_else(|| "undecided".into());
+                let by = a
+                    .decided_by
+                    .as_deref()
+                    .map(|d| format!(" by {}", self.name(d)))
+                    .unwrap_or_default();
+                let target = a
+                    .target
+                    .as_deref()
+                    .map(|t| format!(" to {t}"))
+                    .unwrap_or_default();
+                push(
+                    assessed,
+                    "assessment",
+                    format!("Assessment: {decision}{target}{by}"),
+                    String::new(),
+                    find("assessment"),
+                );
+            }
+            for (n, u) in rec.updates.iter().enumerate() {
+                let name = format!("update {}", n + 1);
+                push(
+                    time::at(&u.at),
+                    "update",
+                    format!("Update: {}", u.status.clone().unwrap_or_default()),
+                    u.message.clone().unwrap_or_default(),
+                    find(&name),
+                );
+            }
+            if let Some(r) = &rec.rollback {
+                push(
+                    time::at(&r.completed_at),
+                    "rollback",
+                    "Rollback completed".into(),
+                    String::new(),
+                    None,
+                );
+            }
+            if let Some(r) = &rec.resolution {
+                push(
+                    resolved,
+                    "resolved",
+                    "Resolved".into(),
+                    r.root_cause.clone().unwrap_or_default(),
+                    find("hotfix"),
+                );
+            }
+            if let Some(pm) = files.postmortem.as_ref().and_then(|p| p.data.as_ref()) {
+                push(
+                    time::at(&pm.held_at),
+                    "postmortem",
+                    "Post-mortem held".into(),
+                    String::new(),
+                    find("post-mortem"),
+                );
+            }
+        }
+        timeline.sort_by_key(|(at, _)| *at);
+
+        let postmortem = files.postmortem.as_ref().and_then(|p| p.data.as_ref()).map(|pm| {
+            serde_json::json!({
+                "held_at": time::at(&pm.held_at).map(when),
+                "checklist": self.checklist(&self.content.playbook.postmortem.checklist, &pm.checklist)
+                    .into_iter().filter(|r| rec.is_some_and(|x| x.is_security()) || r.id != "security-reviewed" || r.state != "missing").collect::<Vec<_>>(),
+                "action_items": pm.action_items.iter().map(|a| serde_json::json!({
+                    "title": a.title, "owner": a.owner.as_deref().map(|o| self.name(o)), "due": a.due.map(|d| d.to_string()),
+                })).collect::<Vec<_>>(),
+                "security_reviewed_by": pm.security_reviewed_by.as_deref().map(|s| self.name(s)),
+            })
+        });
+        IncidentCtx {
+            id: i.id.clone(),
+            title: i.title.clone().unwrap_or_else(|| i.id.clone()),
+            severity: i.severity.map(|s| format!("{s:?}").to_lowercase()).unwrap_or_default(),
+            state: i.state.as_str(),
+            security: rec.is_some_and(|x| x.is_security()),
+            release: rec.and_then(|x| x.release.clone()),
+            declared_at: declared.map(when),
+            declared_iso: declared.map(|d| d.to_rfc3339()),
+            declared_by: rec.and_then(|x| x.declared_by.as_deref()).map(|d| self.name(d)),
+            components: rec.map(|x| x.components.iter().map(|(c, i)| (c.clone(), impact_str(*i))).collect()).unwrap_or_default(),
+            criteria: rec.map(|x| x.criteria.iter().map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()).collect()).unwrap_or_default(),
+            metrics: rec.map(|x| x.metrics.clone()).unwrap_or_default(),
+            time_to_alert: since(alert_at),
+            time_to_assess: since(assessed),
+            time_to_resolve: since(resolved),
+            timeline: timeline.into_iter().map(|(_, e)| e).collect(),
+            missed: deadlines.iter().filter(|d| d.verdict == "missed").count(),
+            deadlines,
+            alert: rec.and_then(|x| x.alert.as_ref()).map(|a| serde_json::json!({
+                "summary": a.summary, "impact": a.impact, "status": a.status,
+                "responders": a.responders.iter().map(|r| self.name(r)).collect::<Vec<_>>(),
+                "next_update_at": time::at(&a.next_update_at).map(when),
+            })),
+            assessment: rec.and_then(|x| x.assessment.as_ref()).map(|a| serde_json::json!({
+                "decision": a.decision.map(|d| format!("{d:?}").to_lowercase()),
+                "decided_by": a.decided_by.as_deref().map(|d| self.name(d)),
+                "rm_unavailable": a.rm_unavailable,
+                "target": a.target,
+                "target_validated_by": a.target_validated_by.as_deref().map(|d| self.name(d)),
+            })),
+            rollback: rec.and_then(|x| x.rollback.as_ref()).map(|r| serde_json::json!({
+                "checklist": self.checklist(&self.content.playbook.rollback.checklist, &r.checklist),
+                "smoke_tests_validated_by": r.smoke_tests_validated_by.as_deref().map(|d| self.name(d)),
+                "completed_at": time::at(&r.completed_at).map(when),
+            })),
+            resolution: rec.and_then(|x| x.resolution.as_ref()).map(|r| serde_json::json!({
+                "resolved_at": time::at(&r.resolved_at).map(when),
+                "root_cause": r.root_cause, "actions_taken": r.actions_taken,
+                "postmortem_at": time::at(&r.postmortem_at).map(when),
+                "contact": r.contact.as_deref().map(|c| self.name(c)),
+            })),
+            body_html: files.incident.as_ref().map(|p| markdown::render(&p.doc.body, 2)).unwrap_or_default(),
+            postmortem,
+            postmortem_html: files.postmortem.as_ref().map(|p| markdown::render(&p.doc.body, 2)).unwrap_or_default(),
+            fixed_by: self
+                .status
+                .releases
+                .iter()
+                .filter(|r| self.content.release(&r.version).and_then(ReleaseFiles::record).and_then(|x| x.incident.as_deref()) == Some(i.id.as_str()))
+                .map(|r| LinkCtx { id: r.version.clone(), title: r.title.clone().unwrap_or_default(), state: r.state.as_str().into() })
+                .collect(),
+            findings: findings(self.status.findings.iter().filter(|f| f.incident.as_deref() == Some(&i.id))),
+        }
+    }
+}
+
+fn link(i: &IncidentView) -> LinkCtx {
+    LinkCtx {
+        id: i.id.clone(),
+        title: i.title.clone().unwrap_or_default(),
+        state: i.state.as_str().into(),
+    }
+}
+
+pub fn deadline(d: &Deadline) -> DeadlineCtx {
+    DeadlineCtx {
+        name: d.name.clone(),
+        due: d.due.map(when),
+        done: d.done.map(when),
+        verdict: match d.met {
+            Some(true) => "met",
+            Some(false) => "missed",
+            None => "open",
+        },
+    }
+}
+
+/// Each status component's current state: the worst impact among open incidents.
+pub fn components(content: &Content, status: &Status) -> Vec<(String, &'static str, Vec<String>)> {
+    let mut names: Vec<String> = content.site.components.clone();
+    for i in &content.incidents {
+        for c in i
+            .record()
+            .map(|r| r.components.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            if !names.contains(&c) {
+                names.push(c);
+            }
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let mut worst = Impact::Operational;
+            let mut by = Vec::new();
+            for view in status
+                .incidents
+                .iter()
+                .filter(|v| v.state == IncidentState::Open)
+            {
+                if let Some(impact) = content
+                    .incident(&view.id)
+                    .and_then(IncidentFiles::record)
+                    .and_then(|r| r.components.get(&name))
+                {
+                    worst = worst.max(*impact);
+                    by.push(view.id.clone());
+                }
+            }
+            (name, impact_str(worst), by)
+        })
+        .collect()
+}
