@@ -115,7 +115,7 @@ fn yaml_error(path: &str, doc: &Document, e: &serde_yaml::Error) -> Finding {
         .help("fix the YAML at this line; quote values that contain `: ` or start with a special character")
 }
 
-/// Every `*_at`, `start` and `end` value must be an RFC 3339 timestamp with an offset.
+/// Every `*_at`, `at`, `start` and `end` value must be an RFC 3339 timestamp with an offset.
 fn check_timestamps(path: &str, doc: &Document, out: &mut Vec<Finding>) {
     let Ok(value) = serde_yaml::from_str::<serde_yaml::Value>(&doc.front) else {
         return;
@@ -143,7 +143,7 @@ fn walk(v: &serde_yaml::Value, keys: &mut Vec<String>, f: &mut dyn FnMut(&[Strin
             for (k, v) in m {
                 let Some(k) = k.as_str() else { continue };
                 keys.push(k.to_string());
-                let is_time = k.ends_with("_at") || k == "start" || k == "end";
+                let is_time = k.ends_with("_at") || matches!(k, "at" | "start" | "end");
                 match v {
                     serde_yaml::Value::String(s) if is_time => f(keys, s),
                     serde_yaml::Value::Number(n) if is_time => f(keys, &n.to_string()),

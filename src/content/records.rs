@@ -21,7 +21,7 @@ pub enum Check {
 }
 
 impl Check {
-    /// `Some(reason)` when the answer is `n/a …`.
+    /// `Some(reason)` when the answer is `n/a …` (the reason may be empty).
     pub fn not_applicable(&self) -> Option<&str> {
         match self {
             Check::Text(t) if t.trim_start().to_ascii_lowercase().starts_with("n/a") => {
@@ -43,10 +43,14 @@ pub enum Evidence {
 }
 
 impl Evidence {
+    /// `true`, or an evidence link (`http://` or `https://`); any other text is not evidence.
     pub fn is_met(&self) -> bool {
         match self {
             Evidence::Met(b) => *b,
-            Evidence::Url(u) => !u.trim().is_empty(),
+            Evidence::Url(u) => {
+                let u = u.trim();
+                u.starts_with("https://") || u.starts_with("http://")
+            }
         }
     }
 }

@@ -79,9 +79,13 @@ impl<'g> Identities<'g> {
         let regime = self.regime_before(commit)?;
         let author = c.author();
         let resolved = match &regime.mailmap {
-            Some(m) => m
-                .resolve_signature(&author)
-                .unwrap_or_else(|_| author.to_owned()),
+            Some(m) => git2::Signature::new(
+                author.name().unwrap_or(""),
+                &author.email().unwrap_or("").to_lowercase(),
+                &author.when(),
+            )
+            .and_then(|lowered| m.resolve_signature(&lowered))
+            .unwrap_or_else(|_| author.to_owned()),
             None => author.to_owned(),
         };
         let name = resolved.name().unwrap_or("").to_string();
@@ -164,7 +168,8 @@ impl<'g> Identities<'g> {
                 None => {
                     let text = self.git.blob_at(&tree, ".mailmap")?.unwrap_or_default();
                     let m = Rc::new(
-                        Mailmap::from_buffer(&String::from_utf8_lossy(&text)).map_err(missing)?,
+                        Mailmap::from_buffer(&lower_emails(&String::from_utf8_lossy(&text)))
+                            .map_err(missing)?,
                     );
                     self.mailmaps.insert(id, m.clone());
                     m
@@ -193,4 +198,23 @@ impl<'g> Identities<'g> {
             governors,
         })
     }
+}
+
+/// Lower-cases every `<e-mail>` of a .mailmap, for case-insensitive matching.
+fn lower_emails(mailmap: &str) -> String {
+    let mut out = String::with_capacity(mailmap.len());
+    let mut inside = false;
+    for c in mailmap.chars() {
+        match c {
+            '<' => inside = true,
+            '>' => inside = false,
+            _ => {}
+        }
+        out.extend(if inside {
+            c.to_lowercase().collect::<Vec<_>>()
+        } else {
+            vec![c]
+        });
+    }
+    out
 }

@@ -25,6 +25,10 @@ pub fn judge(
             Some(Check::Done(true)) => None,
             Some(Check::Done(false)) => Some(format!("`{}` ({}) is false", item.id, item.label)),
             Some(c @ Check::Text(t)) => match c.not_applicable() {
+                Some(why) if item.optional && why.trim().is_empty() => Some(format!(
+                    "`{}` is `n/a` without a reason; write `n/a: why`",
+                    item.id
+                )),
                 Some(_) if item.optional => None,
                 Some(_) => Some(format!(
                     "`{}` ({}) is required and cannot be n/a",

@@ -21,7 +21,8 @@ pub fn all(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Vec<ReleaseView> {
             f.release.get_or_insert_with(|| files.version.clone());
         }
         out.extend(found);
-        if files.semver.is_some() && files.record().is_some() {
+        // The type of any release is judged against the last *final* release before it.
+        if files.semver.as_ref().is_some_and(|v| v.pre.is_empty()) && files.record().is_some() {
             previous = Some(files);
         }
         views.push(view);

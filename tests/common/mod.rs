@@ -508,3 +508,360 @@ pub fn line_of(text: &str, needle: &str) -> usize {
         .unwrap_or_else(|| panic!("no {needle:?} in {text}"))
         + 1
 }
+
+// ---- helpers of the go/no-go, deploy, incident and post-mortem tests ----
+
+/// Asserts that `rule` fires as an error at `path:line` and returns that finding.
+#[track_caller]
+pub fn assert_error_at<'a>(v: &'a Value, rule: &str, path: &str, line: usize) -> &'a Value {
+    let all = findings(v, rule);
+    let hit = all.iter().find(|f| f["path"] == path && f["line"] == line);
+    let f =
+        hit.unwrap_or_else(|| panic!("expected {rule} at {path}:{line}, got {:#?}", v["findings"]));
+    assert_eq!(f["severity"], "error", "{f:#}");
+    f
+}
+
+/// Asserts a check without any finding, exit 0.
+#[track_caller]
+pub fn assert_clean(v: &Value, code: i32) {
+    assert_eq!(
+        v["findings"].as_array().unwrap().len(),
+        0,
+        "{:#}",
+        v["findings"]
+    );
+    assert_eq!(v["summary"]["errors"], 0);
+    assert_eq!(code, 0);
+}
+
+/// The JSON entry of one incident.
+#[track_caller]
+pub fn incident_json<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no incident {id} in {:#}", v["incidents"]))
+}
+
+/// The 1-based file line of a key path in block YAML (`["assessment", "at"]`):
+/// each key is searched below the previous one, deeper indented; a list
+/// item's `- ` counts as indentation. Panics when a key is not there.
+#[track_caller]
+pub fn key_line(text: &str, keys: &[&str]) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let (mut from, mut indent, mut found) = (0usize, None::<usize>, 0usize);
+    for key in keys {
+        let want = format!("{key}:");
+        let i = (from..lines.len())
+            .find(|&i| {
+                let t = lines[i].trim_start();
+                let ind = lines[i].len() - t.len();
+                let t = t.strip_prefix("- ").unwrap_or(t);
+                indent.is_none_or(|d| ind > d)
+                    && (indent.is_some() || ind == 0)
+                    && t.starts_with(&want)
+            })
+            .unwrap_or_else(|| panic!("no {keys:?} in\n{text}"));
+        indent = Some(lines[i].len() - lines[i].trim_start().len());
+        from = i + 1;
+        found = i + 1;
+    }
+    found
+}
+
+/// `ts` (RFC 3339) plus `minutes`, in UTC with `Z`.
+pub fn plus(ts: &str, minutes: i64) -> String {
+    let t = chrono::DateTime::parse_from_rfc3339(ts).expect("an RFC 3339 timestamp");
+    (t + chrono::Duration::minutes(minutes))
+        .to_utc()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+// ---- YAML from JSON values ----
+
+/// Renders a JSON object as block YAML, the way people write records, so
+/// findings' lines are meaningful. Scalar lists and maps of up to two
+/// scalars go in flow style.
+pub fn to_yaml(v: &Value) -> String {
+    let mut out = String::new();
+    for (k, v) in v.as_object().expect("a mapping") {
+        yaml_entry(k, v, 0, &mut out);
+    }
+    out
+}
+
+fn yaml_entry(key: &str, v: &Value, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match v {
+        Value::Object(m) if m.values().any(|x| x.is_object() || x.is_array()) || m.len() > 2 => {
+            out.push_str(&format!("{pad}{key}:\n"));
+            for (k, v) in m {
+                yaml_entry(k, v, indent + 2, out);
+            }
+        }
+        Value::Array(items) if items.iter().any(Value::is_object) => {
+            out.push_str(&format!("{pad}{key}:\n"));
+            for item in items {
+                let mut entry = String::new();
+                for (k, v) in item.as_object().expect("list items are all mappings") {
+                    yaml_entry(k, v, indent + 4, &mut entry);
+                }
+                out.push_str(&format!("{pad}  - {}", &entry[indent + 4..]));
+            }
+        }
+        _ => out.push_str(&format!("{pad}{key}: {}\n", yaml_flow(v))),
+    }
+}
+
+fn yaml_flow(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => yaml_str(s),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(yaml_flow).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", yaml_str(k), yaml_flow(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A string as a plain scalar when that reads back as the same string, else double-quoted.
+fn yaml_str(s: &str) -> String {
+    let special = s.is_empty()
+        || s.starts_with(|c: char| c.is_whitespace() || "-?:,[]{}#&*!|>'\"%@`".contains(c))
+        || s.ends_with(|c: char| c.is_whitespace() || c == ':')
+        || s.contains(": ")
+        || s.contains(" #")
+        || s.contains([',', '[', ']', '{', '}', '\n'])
+        || matches!(
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "null" | "~" | "yes" | "no" | "on" | "off"
+        )
+        || s.parse::<f64>().is_ok();
+    if special {
+        serde_json::to_string(s).unwrap()
+    } else {
+        s.to_string()
+    }
+}
+
+/// `v` with `changes` applied: `("alert/sent_at", Some(value))` sets a
+/// `/`-separated path (list items by index), `(path, None)` removes it;
+/// the order of the other keys is kept.
+#[track_caller]
+pub fn edited(mut v: Value, changes: &[(&str, Option<Value>)]) -> Value {
+    for (path, value) in changes {
+        let (parent, key) = path.rsplit_once('/').unwrap_or(("", path));
+        let target = if parent.is_empty() {
+            &mut v
+        } else {
+            v.pointer_mut(&format!("/{parent}"))
+                .unwrap_or_else(|| panic!("no {parent}"))
+        };
+        let m = target.as_object_mut().expect("a mapping");
+        match value {
+            Some(x) => {
+                m.insert(key.to_string(), x.clone());
+            }
+            None => {
+                m.shift_remove(key)
+                    .unwrap_or_else(|| panic!("no {path} to remove"));
+            }
+        }
+    }
+    v
+}
+
+/// A Markdown record: `front` as YAML front matter, then `body`.
+pub fn record_md(front: &Value, body: &str) -> String {
+    format!("---\n{}---\n{body}", to_yaml(front))
+}
+
+// ---- incidents (built-in playbook) ----
+
+/// The incident of the fixtures: 1.1.0 broke checkout during its deploy window.
+pub const INCIDENT: &str = "2026-02-20-checkout-errors";
+/// When [`INCIDENT`] was declared (alert due +5 min, assessment +15 min).
+pub const DECLARED: &str = "2026-02-20T15:10:00Z";
+/// When [`valid_incident`] was resolved (post-mortem due +48 h).
+pub const RESOLVED: &str = "2026-02-20T15:55:00Z";
+
+pub fn incident_path(id: &str) -> String {
+    format!("content/incidents/{id}/incident.md")
+}
+
+pub fn postmortem_path(id: &str) -> String {
+    format!("content/incidents/{id}/postmortem.md")
+}
+
+/// A complete, valid incident with every field of SPEC §4: declared at
+/// [`DECLARED`] by on-call, alert at +3 min, a disagreement at +5 escalated
+/// to the product lead at +10, assessed at +12 (rollback of 1.1.0 to 1.0.0,
+/// decided by the release manager, target validated by the QA lead),
+/// updates as promised, rollback complete at +40, resolved at [`RESOLVED`].
+pub fn valid_incident() -> Value {
+    serde_json::json!({
+        "title": "Checkout errors after 1.1.0",
+        "severity": "sev1",
+        "release": "1.1.0",
+        "security": false,
+        "components": {"Checkout": "major-outage"},
+        "declared_at": DECLARED,
+        "declared_by": "omar",
+        "criteria": ["performance", "business-impact"],
+        "metrics": {"error_rate_change_pct": 180, "latency_change_pct": 35},
+        "alert": {
+            "sent_at": "2026-02-20T15:13:00Z",
+            "summary": "Checkout fails for one shopper in five since the 1.1.0 rollout",
+            "impact": "Orders are not placed",
+            "status": "investigating",
+            "responders": ["omar", "ada", "grace"],
+            "next_update_at": "2026-02-20T15:40:00Z"
+        },
+        "assessment": {
+            "at": "2026-02-20T15:22:00Z",
+            "decision": "rollback",
+            "decided_by": "ada",
+            "rm_unavailable": false,
+            "target": "1.0.0",
+            "target_validated_by": "grace"
+        },
+        "escalation": {
+            "disagreement_at": "2026-02-20T15:15:00Z",
+            "escalated_at": "2026-02-20T15:20:00Z",
+            "to": "paula"
+        },
+        "updates": [
+            {"at": "2026-02-20T15:35:00Z", "status": "rolling-back", "message": "Rolling Checkout back to 1.0.0", "next_update_at": "2026-02-20T16:00:00Z"},
+            {"at": RESOLVED, "status": "resolved", "message": "Error rate back to baseline"}
+        ],
+        "rollback": {
+            "checklist": {
+                "rollback-announced": true,
+                "automated-rollback": true,
+                "post-rollback-smoke-tests": true,
+                "monitoring-healthy": true,
+                "status-page-updated": true
+            },
+            "smoke_tests_validated_by": "grace",
+            "completed_at": "2026-02-20T15:50:00Z"
+        },
+        "resolution": {
+            "resolved_at": RESOLVED,
+            "root_cause": "A payment intent created on page load expired",
+            "actions_taken": "Rolled back to 1.0.0 and e-mailed affected shoppers",
+            "postmortem_at": "2026-02-21T10:00:00Z",
+            "contact": "ada"
+        }
+    })
+}
+
+/// The incident as a hotfix: assessed at +12 min (`decision: hotfix` by the
+/// release manager), no rollback; open (no resolution, updates or escalation).
+pub fn hotfix_incident() -> Value {
+    let mut v = valid_incident();
+    let m = v.as_object_mut().unwrap();
+    for k in ["escalation", "updates", "rollback", "resolution"] {
+        m.shift_remove(k);
+    }
+    let a = m["assessment"].as_object_mut().unwrap();
+    a["decision"] = "hotfix".into();
+    a.shift_remove("target");
+    a.shift_remove("target_validated_by");
+    // the alert promised an update at 15:40; promise a later one
+    m["alert"]["next_update_at"] = "2026-02-20T17:00:00Z".into();
+    v
+}
+
+/// A valid post-mortem of [`valid_incident`], held 18 h after resolution.
+pub fn valid_postmortem() -> Value {
+    serde_json::json!({
+        "held_at": "2026-02-21T10:00:00Z",
+        "checklist": {"timeline-captured": true, "action-items-created": true, "deployment-checklist-reviewed": true},
+        "action_items": [
+            {"title": "Test checkout with an idle page", "owner": "dev", "due": "2026-03-06"},
+            {"title": "Alert on payment confirmation failures", "owner": "omar", "due": "2026-03-13"}
+        ]
+    })
+}
+
+pub fn incident_md(v: &Value) -> String {
+    record_md(
+        v,
+        "Omar saw the error-rate alert and declared the incident.\n",
+    )
+}
+
+pub fn postmortem_md(v: &Value) -> String {
+    record_md(v, "## What happened\n\nA blameless write-up.\n")
+}
+
+/// A repository with the roster and two valid shipped releases: 1.0.0
+/// (January) and 1.1.0 (deployed 2026-02-20 14:05–15:00, window 14:00–16:00).
+pub fn incident_world() -> Repo {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "major", "2026-01");
+    shipped_release(&repo, "1.1.0", "minor", "2026-02");
+    repo
+}
+
+/// Commits `content/incidents/<id>/incident.md` as on-call (OMAR); returns the commit.
+pub fn commit_incident(repo: &Repo, id: &str, v: &Value) -> String {
+    repo.commit_file(
+        OMAR,
+        "2026-02-20T16:30:00Z",
+        &incident_path(id),
+        &incident_md(v),
+    )
+}
+
+/// Commits the post-mortem as the release manager; returns the commit.
+pub fn commit_postmortem(repo: &Repo, id: &str, v: &Value) -> String {
+    repo.commit_file(
+        ADA,
+        "2026-02-21T11:00:00Z",
+        &postmortem_path(id),
+        &postmortem_md(v),
+    )
+}
+
+/// Commits a patch release `version` prepared in a hurry on 2026-02-20:
+/// the record at 15:23, the five gates at 15:24–15:28, deploy window
+/// 15:30–16:30, naming `incident` when given. No go/no-go, no deployment.
+pub fn rushed_patch(repo: &Repo, version: &str, incident: Option<&str>) {
+    let mut text = release_md(
+        version,
+        "patch",
+        "2026-02-20T15:30:00Z",
+        "2026-02-20T16:30:00Z",
+    );
+    if let Some(id) = incident {
+        text = text.replacen("components:", &format!("incident: {id}\ncomponents:"), 1);
+    }
+    repo.commit_file(
+        DEV,
+        "2026-02-20T15:23:00Z",
+        &rel_path(version, "release.md"),
+        &text,
+    );
+    for (i, (gate, who, items)) in GATES.iter().enumerate() {
+        repo.commit_file(
+            *who,
+            &format!("2026-02-20T15:{:02}:00Z", 24 + i),
+            &rel_path(version, &format!("signoffs/{gate}.md")),
+            &signoff_md(items, "approve"),
+        );
+    }
+}

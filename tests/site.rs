@@ -1,0 +1,409 @@
+//! `baton build` and `baton demo`: the pages say what the check computed,
+//! links respect a base URL with a path, record bodies cannot inject
+//! script, themes override single files, and a failed build leaves the
+//! previous site untouched.
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The demo, built once per test into a temp dir.
+fn demo() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("demo");
+    assert_cmd::Command::cargo_bin("baton")
+        .unwrap()
+        .args(["demo", "--out"])
+        .arg(&repo)
+        .assert()
+        .success();
+    let site = repo.join("public");
+    (dir, site)
+}
+
+#[test]
+fn demo_site_shows_signers_states_deadlines_and_findings() {
+    let (_dir, site) = demo();
+    for page in [
+        "index.html",
+        "releases/index.html",
+        "incidents/index.html",
+        "playbook/index.html",
+        "team/index.html",
+        "404.html",
+        "feed.xml",
+        "status.json",
+        "sitemap.xml",
+        "style.css",
+    ] {
+        assert!(site.join(page).is_file(), "missing {page}");
+    }
+    let blocked = read(&site.join("releases/4.0.0/index.html"));
+    assert!(
+        blocked.contains("Devika Rao"),
+        "the invalid signer is named"
+    );
+    assert!(blocked.contains("signoff.wrong-role"));
+    assert!(blocked.contains("state-invalid"));
+    let shipped = read(&site.join("releases/3.1.1/index.html"));
+    assert!(shipped.contains("Grace Ito"), "QA signer by name");
+    assert!(
+        shipped.contains("https://github.com/octoacme/releases/commit/"),
+        "commits link through repo_url"
+    );
+    assert!(shipped.contains("No findings: this release follows the playbook."));
+    let rolled = read(&site.join("releases/3.1.0/index.html"));
+    assert!(rolled.contains("Rolled back"));
+    let incident = read(&site.join("incidents/2026-11-10-checkout-errors/index.html"));
+    assert!(incident.contains("deadline met"));
+    assert!(incident.contains("Time to assess"));
+    assert!(incident.contains("Action items"));
+    let list = read(&site.join("releases/index.html"));
+    let newest = list.find(">4.0.0<").unwrap();
+    let oldest = list.find(">2.3.0<").unwrap();
+    assert!(newest < oldest, "releases newest first");
+    let team = read(&site.join("team/index.html"));
+    assert!(!team.contains('@'), "no e-mail addresses on the team page");
+    let status: serde_json::Value = serde_json::from_str(&read(&site.join("status.json"))).unwrap();
+    assert_eq!(status["schema"], 1);
+    assert!(
+        status["releases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["state"] == "rolled-back")
+    );
+}
+
+#[test]
+fn links_respect_a_base_url_with_a_path() {
+    let (_dir, site) = demo();
+    let index = read(&site.join("index.html"));
+    assert!(
+        index.contains(r#"href="releases/4.0.0/""#),
+        "relative links work under any path"
+    );
+    let release = read(&site.join("releases/4.0.0/index.html"));
+    assert!(release.contains(r#"href="../../style.css""#));
+    assert!(release.contains(
+        r#"<link rel="canonical" href="https://octoacme.github.io/releases/releases/4.0.0/">"#
+    ));
+    let feed = read(&site.join("feed.xml"));
+    assert!(feed.contains("<id>https://octoacme.github.io/releases/releases/3.1.1/</id>"));
+    let sitemap = read(&site.join("sitemap.xml"));
+    assert!(sitemap.contains("<loc>https://octoacme.github.io/releases/incidents/</loc>"));
+    let notfound = read(&site.join("404.html"));
+    assert!(
+        notfound.contains(r#"href="/releases/style.css""#),
+        "404 links from the base path"
+    );
+}
+
+#[test]
+fn base_url_flag_overrides_site_yaml() {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "major", "2026-02");
+    repo.baton()
+        .args([
+            "build",
+            "--now",
+            NOW,
+            "--base-url",
+            "https://example.org/sub",
+        ])
+        .assert()
+        .success();
+    let sitemap = read(&repo.file("public/sitemap.xml"));
+    assert!(
+        sitemap.contains("<loc>https://example.org/sub/releases/1.0.0/</loc>"),
+        "{sitemap}"
+    );
+}
+
+/// Script vectors in bodies and front matter; none may reach a page as markup.
+const XSS: &[&str] = &[
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<iframe src=javascript:alert(1)></iframe>",
+    "[click](javascript:alert(1))",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+    "<a href=\"&#106;avascript:alert(1)\">x</a>",
+    "<body onload=alert(1)>",
+    "<div style=\"background:url(javascript:alert(1))\">x</div>",
+    "<style>body{display:none}</style>",
+    "<object data=javascript:alert(1)></object>",
+    "<embed src=javascript:alert(1)>",
+    "<form action=javascript:alert(1)><input type=submit></form>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<details open ontoggle=alert(1)>",
+    "<video><source onerror=alert(1)></video>",
+    "<meta http-equiv=refresh content=\"0;url=javascript:alert(1)\">",
+    "<base href=javascript:alert(1)//>",
+    "<link rel=stylesheet href=javascript:alert(1)>",
+    "![x](javascript:alert(1))",
+    "<a href=\"data:text/html,<script>alert(1)</script>\">x</a>",
+    "<img src=\"x\" onmouseover=\"alert(1)\">",
+    "<scr<script>ipt>alert(1)</script>",
+    "<IMG SRC=JaVaScRiPt:alert(1)>",
+    "<input autofocus onfocus=alert(1)>",
+    "<marquee onstart=alert(1)>",
+    "<textarea><script>alert(1)</script></textarea>",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    "<a href=\"vbscript:msgbox(1)\">x</a>",
+    "<template><script>alert(1)</script></template>",
+    "<svg><a xlink:href=\"javascript:alert(1)\"><text>x</text></a></svg>",
+];
+
+/// Attribute names and values of a tag's inside, honouring quotes.
+fn attributes(inside: &str) -> Vec<(String, String)> {
+    let chars: Vec<char> = inside
+        .trim_end_matches('>')
+        .trim_end_matches('/')
+        .chars()
+        .collect();
+    let (mut i, mut out) = (0, Vec::new());
+    while i < chars.len() {
+        while i < chars.len() && (chars[i].is_whitespace() || chars[i] == '/') {
+            i += 1;
+        }
+        let start = i;
+        while i < chars.len() && !chars[i].is_whitespace() && chars[i] != '=' {
+            i += 1;
+        }
+        let name: String = chars[start..i].iter().collect();
+        let mut value = String::new();
+        if i < chars.len() && chars[i] == '=' {
+            i += 1;
+            if i < chars.len() && (chars[i] == '"' || chars[i] == '\'') {
+                let q = chars[i];
+                i += 1;
+                while i < chars.len() && chars[i] != q {
+                    value.push(chars[i]);
+                    i += 1;
+                }
+                i += 1;
+            } else {
+                while i < chars.len() && !chars[i].is_whitespace() {
+                    value.push(chars[i]);
+                    i += 1;
+                }
+            }
+        }
+        if !name.is_empty() {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// Scans the real tags of a page (escaped text such as `&lt;script&gt;` is
+/// harmless) for script elements, event handlers and script URLs.
+fn assert_no_script(html: &str) {
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..]
+            .find('>')
+            .map_or(rest.len(), |e| start + e + 1);
+        let tag = rest[start..end].to_ascii_lowercase();
+        let name: String = tag[1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        assert!(
+            ![
+                "script", "iframe", "object", "embed", "style", "base", "frame", "svg", "math",
+                "form", "meta"
+            ]
+            .contains(&name.as_str())
+                || (name == "meta" && !tag.contains("http-equiv")),
+            "forbidden element: {tag}"
+        );
+        for (attr, value) in attributes(&tag[1 + name.len()..]) {
+            assert!(
+                !attr.starts_with("on"),
+                "event handler reached the page: {tag}"
+            );
+            assert!(attr != "style", "inline style reached the page: {tag}");
+            if [
+                "href",
+                "src",
+                "action",
+                "formaction",
+                "xlink:href",
+                "data",
+                "poster",
+            ]
+            .contains(&attr.as_str())
+            {
+                for scheme in ["javascript:", "vbscript:", "data:"] {
+                    assert!(
+                        !value.trim().starts_with(scheme),
+                        "script URL reached the page: {tag}"
+                    );
+                }
+            }
+        }
+        rest = &rest[end..];
+    }
+}
+
+#[test]
+fn record_bodies_and_fields_cannot_inject_script() {
+    let repo = Repo::with_team();
+    signed_release(&repo, "1.0.0", "major", "2026-02");
+    let corpus = XSS.join("\n\n");
+    let release = release_md(
+        "1.0.0",
+        "major",
+        "2026-02-20T14:00:00Z",
+        "2026-02-20T16:00:00Z",
+    )
+    .replace("title: Release 1.0.0", "title: '<script>alert(1)</script>'")
+    .replace("Things.", &corpus);
+    repo.commit_file(
+        DEV,
+        "2026-02-08T10:00:00Z",
+        &rel_path("1.0.0", "release.md"),
+        &release,
+    );
+    let mut signoff = signoff_md(GATES[4].2, "approve");
+    signoff.push_str(&corpus);
+    repo.commit_file(
+        ADA,
+        "2026-02-09T10:00:00Z",
+        &rel_path("1.0.0", "signoffs/release-manager.md"),
+        &signoff,
+    );
+    repo.write("content/site.yaml", "title: \"<img src=x onerror=alert(1)>\"\ndescription: \"\\\"><script>alert(1)</script>\"\n");
+    repo.commit(ADA, "2026-02-10T10:00:00Z", "site");
+    repo.baton()
+        .args(["build", "--now", NOW])
+        .assert()
+        .success();
+    for page in [
+        "index.html",
+        "releases/index.html",
+        "releases/1.0.0/index.html",
+    ] {
+        assert_no_script(&read(&repo.file(&format!("public/{page}"))));
+    }
+    let page = read(&repo.file("public/releases/1.0.0/index.html"));
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "front matter is shown, escaped"
+    );
+}
+
+#[test]
+fn a_theme_overrides_single_templates() {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "major", "2026-02");
+    repo.write("content/site.yaml", "title: Test\ntheme: ours\n");
+    repo.write(
+        "themes/ours/templates/team.html",
+        "{% extends \"base.html\" %}{% block main %}<h1>Our own team page</h1>{% endblock main %}",
+    );
+    repo.write("themes/ours/static/extra.css", "body{}");
+    repo.baton()
+        .args(["build", "--now", NOW])
+        .assert()
+        .success();
+    assert!(read(&repo.file("public/team/index.html")).contains("Our own team page"));
+    assert!(
+        read(&repo.file("public/index.html")).contains("Current status"),
+        "other pages come from the built-in theme"
+    );
+    assert!(repo.file("public/extra.css").is_file());
+    assert!(repo.file("public/style.css").is_file());
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_site_and_names_the_template() {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "major", "2026-02");
+    repo.baton()
+        .args(["build", "--now", NOW])
+        .assert()
+        .success();
+    let before = read(&repo.file("public/index.html"));
+    repo.write("content/site.yaml", "title: Test\ntheme: broken\n");
+    repo.write("themes/broken/templates/index.html", "{% extends \"base.html\" %}\n{% block main %}\n{{ nope | nofilter }}\n{% endblock main %}\n");
+    repo.baton()
+        .args(["build", "--now", NOW])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("index.html"))
+        .stderr(predicates::str::contains(
+            "previous site was left as it was",
+        ));
+    assert_eq!(
+        read(&repo.file("public/index.html")),
+        before,
+        "old site intact"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(repo.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("baton-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary folder left behind");
+}
+
+#[test]
+fn build_refuses_to_replace_a_folder_that_is_not_a_site() {
+    let repo = Repo::with_team();
+    repo.write("precious/notes.txt", "keep me");
+    repo.baton()
+        .args(["build", "--out", "precious"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("will not replace"));
+    assert_eq!(repo.read("precious/notes.txt"), "keep me");
+}
+
+#[test]
+fn demo_refuses_a_folder_it_did_not_make() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("thesis.tex"), "x").unwrap();
+    assert_cmd::Command::cargo_bin("baton")
+        .unwrap()
+        .args(["demo", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    assert!(dir.path().join("thesis.tex").is_file());
+}
+
+#[test]
+fn demo_history_commits_each_signoff_as_its_signer() {
+    let (_dir, site) = demo();
+    let repo = site.parent().unwrap();
+    let log = std::process::Command::new("git")
+        .args([
+            "log",
+            "-1",
+            "--format=%an",
+            "--",
+            "content/releases/3.1.0/signoffs/quality.md",
+        ])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&log.stdout).trim(), "Grace Ito");
+    let status = std::process::Command::new("git")
+        .args(["status", "--porcelain"])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("security.md"),
+        "one record is left uncommitted"
+    );
+}
