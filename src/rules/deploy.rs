@@ -74,9 +74,15 @@ pub fn check(
                 .commit(commit),
             );
         }
+        // Every gate must be approved in the deployment commit's history.
         let open: Vec<&str> = gates
             .iter()
-            .filter(|g| g.state != GateState::Approved)
+            .filter(|g| {
+                let before = g.step.as_ref().and_then(Step::signer).is_some_and(|s| {
+                    s.commit == signer.commit || ctx.descends(signer.commit, s.commit)
+                });
+                g.state != GateState::Approved || !before
+            })
             .map(|g| g.gate.as_str())
             .collect();
         if !open.is_empty() {

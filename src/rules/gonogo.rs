@@ -29,21 +29,28 @@ pub fn check(
                 .is_some_and(|t| t.bumps == "patch")
     });
 
+    // Pending records never count: an uncommitted go-no-go.md or
+    // deployment.md does not stand in for a recorded decision.
+    let deadline = window_start.map(|s| s - rules.lead.0);
+    if let (Some(deadline), Some(rel)) = (deadline, &files.release)
+        && !ctx.committed(files.go_no_go.as_ref())
+        && !ctx.committed(files.deployment.as_ref())
+        && ctx.now >= deadline
+        && !hotfix
+    {
+        out.push(
+            Finding::new(Rule::GonogoMissing, &rel.path, rel.doc.line_of(&["deploy_window"]), format!(
+                "no go/no-go {}, and it was due by {deadline} ({} before the deploy window)",
+                if files.go_no_go.is_some() { "is committed" } else { "recorded" },
+                rules.lead
+            ))
+            .help(format!(
+                "the {} records the meeting in go-no-go.md (`baton new go-no-go {}`) and commits it, or the deploy window moves",
+                rules.role, files.version
+            )),
+        );
+    }
     let Some(parsed) = &files.go_no_go else {
-        let deadline = window_start.map(|s| s - rules.lead.0);
-        if let (Some(deadline), Some(rel)) = (deadline, &files.release)
-            && files.deployment.is_none()
-            && ctx.now >= deadline
-            && !hotfix
-        {
-            out.push(
-                    Finding::new(Rule::GonogoMissing, &rel.path, rel.doc.line_of(&["deploy_window"]), format!(
-                        "no go/no-go recorded, and it was due by {deadline} ({} before the deploy window)",
-                        rules.lead
-                    ))
-                    .help(format!("the {} records the meeting in go-no-go.md (`baton new go-no-go {}`), or move the deploy window", rules.role, files.version)),
-                );
-        }
         return None;
     };
     let path = parsed.path.as_str();

@@ -211,6 +211,20 @@ fn one(ctx: &Ctx<'_>, files: &IncidentFiles, out: &mut Vec<Finding>) -> Incident
             );
         }
         view.deadlines.push(d);
+        if esc.to.is_none() {
+            out.push(
+                Finding::new(
+                    Rule::IncidentEscalationLate,
+                    p,
+                    doc.line_of(&["escalation"]),
+                    "the escalation does not say to whom (`to`)",
+                )
+                .help(format!(
+                    "escalate to a {} and record them in `escalation.to`",
+                    rules.escalate_to
+                )),
+            );
+        }
         if let Some(to) = &esc.to
             && ctx.roster.get(to).is_some()
             && !ctx.roster.holds(to, &rules.escalate_to)
@@ -362,6 +376,7 @@ fn hotfix(
             r.record()
                 .is_some_and(|rec| rec.incident.as_deref() == Some(files.id.as_str()))
         })
+        .filter(|r| ctx.committed(r.deployment.as_ref()))
         .filter_map(|r| r.deployment.as_ref()?.data.as_ref())
         .filter(|d| d.outcome == Outcome::Success)
         .filter_map(|d| time::at(&d.finished_at))
@@ -580,14 +595,18 @@ fn updates(
         promised = time::at(&u.next_update_at);
     }
     if let Some(due) = promised {
-        let finished = resolved_at.is_some_and(|r| r <= due);
-        if !finished && resolved_at.is_none() && ctx.now > due {
+        // The promise is broken if neither an update nor the resolution came by then.
+        let broken = match resolved_at {
+            Some(r) => r > due,
+            None => ctx.now > due,
+        };
+        if broken {
             out.push(
                 Finding::new(
                     Rule::IncidentUpdateLate,
                     p,
-                    doc.line_of(&["updates"]),
-                    format!("an update was promised for {due} and none has been posted"),
+                    line_or(doc, &["updates"], &["alert", "next_update_at"]),
+                    format!("an update was promised for {due} and none was posted by then"),
                 )
                 .help("post a status update (append to `updates:`) with the next update time"),
             );

@@ -53,6 +53,11 @@ impl Ctx<'_> {
         }
     }
 
+    /// Whether a record exists and is committed (pending records never count).
+    pub fn committed<T>(&self, record: Option<&crate::content::parse::Parsed<T>>) -> bool {
+        record.is_some_and(|p| self.signer(&p.path).is_some())
+    }
+
     /// Whether `commit` strictly descends from `ancestor`.
     pub fn descends(&self, commit: Oid, ancestor: Oid) -> bool {
         self.git

@@ -54,6 +54,21 @@ pub fn check(
     let Some(pm) = &parsed.data else { return false };
     let held = crate::time::at(&pm.held_at);
     let d = deadline("post-mortem", due, held, ctx.now);
+    if let (Some(false), None, Some(r)) = (d.met, held, resolved_at) {
+        out.push(
+            Finding::new(
+                Rule::PostmortemLate,
+                path,
+                doc.line_of(&["held_at"]),
+                format!(
+                    "the post-mortem has no `held_at`, and it was due within {} of resolution ({})",
+                    rules.within,
+                    r + rules.within.0
+                ),
+            )
+            .help("hold the post-mortem and record `held_at`"),
+        );
+    }
     if let (Some(false), Some(h), Some(r)) = (d.met, held, resolved_at) {
         out.push(
             Finding::new(

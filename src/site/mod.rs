@@ -52,25 +52,20 @@ pub fn build(opts: &BuildOptions) -> Result<Built, Fatal> {
     build_from(&checked, &out, opts.base_url.as_deref())
 }
 
-/// A base URL with a trailing slash, and its path (`/releases/`).
-pub fn base(url: &str) -> Result<(String, String), Fatal> {
+/// A base URL, checked, with a trailing slash.
+pub fn base(url: &str) -> Result<String, Fatal> {
     let url = if url.ends_with('/') {
         url.to_string()
     } else {
         format!("{url}/")
     };
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| {
-            Fatal::new(format!(
-                "base URL `{url}` must start with http:// or https://"
-            ))
-        })?;
-    let path = rest
-        .find('/')
-        .map_or("/".to_string(), |i| rest[i..].to_string());
-    Ok((url, path))
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.len() <= "https://".len() + 1
+    {
+        return Err(Fatal::new(format!("base URL `{url}` must be an absolute http:// or https:// address"))
+            .help("set `base_url` in site.yaml or pass --base-url, e.g. https://octoacme.github.io/releases/"));
+    }
+    Ok(url)
 }
 
 /// Renders every page of an already checked project and publishes it to `out`.
@@ -89,7 +84,7 @@ pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Resu
 pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
     let (content, status) = (&checked.content, &checked.status);
     let theme = theme::load(&content.root, content.site.theme.as_deref())?;
-    let (base_url, base_path) = base(
+    let base_url = base(
         base_url
             .or(content.site.base_url.as_deref())
             .unwrap_or(FALLBACK_BASE_URL),
@@ -249,8 +244,9 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
     let mut sitemap = Vec::new();
     for (path, template, page_title, mut ctx) in pages {
         let depth = path.matches('/').count();
+        // 404.html is served at any depth, so it links absolutely.
         let root = if path == "404.html" {
-            base_path.clone()
+            base_url.clone()
         } else {
             "../".repeat(depth)
         };
