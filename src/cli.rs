@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::authoring::new;
 use crate::check::{self, Options};
 use crate::error::Fatal;
 use crate::report;
@@ -70,6 +71,24 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
     },
+    /// Serve the site with live reload while you write records
+    #[command(
+        after_help = "Example:\n  baton serve --open\n\nRebuilds when content/, themes/ or git refs change (a commit in another terminal updates signers).\nA bad edit keeps the last good site served, with an overlay naming the file and line."
+    )]
+    Serve {
+        /// The project folder that contains content/
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+        interface: String,
+        /// Port (0 picks a free one)
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Open the site in a browser
+        #[arg(long)]
+        open: bool,
+    },
     /// Replay the OctoAcme example into a scratch git repository and build its site
     #[command(after_help = "Example:\n  baton demo && open baton-demo/public/index.html")]
     Demo {
@@ -80,6 +99,70 @@ pub enum Command {
         #[arg(long, value_name = "TIME", value_parser = parse_now)]
         now: Option<Instant>,
     },
+    /// Write a new record with every field and checklist item of the playbook, unchecked
+    #[command(
+        after_help = "Examples:\n  baton new release 2.5.0 --type minor\n  baton new signoff 2.5.0 quality\n  baton new incident checkout-errors\n\nbaton never overwrites a file; it prints the git command to commit the record.\nCommit it yourself: the commit author is the signer."
+    )]
+    New {
+        #[command(subcommand)]
+        kind: NewKind,
+        /// The project folder that contains content/
+        #[arg(long, value_name = "DIR", global = true)]
+        root: Option<PathBuf>,
+    },
+    /// Start a records project: content/, editor schemas, GitHub and GitLab CI
+    #[command(
+        after_help = "Example:\n  baton init releases && cd releases && git add -A && git commit -m 'Start release records' && baton check"
+    )]
+    Init {
+        /// Where to create it (default: the current folder)
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print a CODEOWNERS that routes each gate's sign-offs to the holders of its role
+    #[command(after_help = "Example:\n  baton codeowners > .github/CODEOWNERS")]
+    Codeowners {
+        /// The project folder that contains content/
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of a record kind (for YAML editors)
+    #[command(
+        after_help = "Kinds: release, signoff, go-no-go, deployment, incident, postmortem, team, site\nExample:\n  baton schema signoff > .baton/schemas/signoff.json"
+    )]
+    Schema {
+        /// release, signoff, go-no-go, deployment, incident, postmortem, team or site
+        kind: String,
+        /// The project folder (its playbook.md, if any, shapes the schema)
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
+    /// Print shell completions
+    #[command(
+        after_help = "Example:\n  baton completions bash > ~/.local/share/bash-completion/completions/baton"
+    )]
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NewKind {
+    /// A release record with the release-notes template
+    Release {
+        version: String,
+        /// patch, minor or major
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: String,
+    },
+    /// A gate's sign-off (development, quality, security, stakeholder, release-manager)
+    Signoff { version: String, gate: String },
+    /// The go/no-go decision
+    GoNoGo { version: String },
+    /// The deployment record
+    Deployment { version: String },
+    /// An incident, in incidents/<today>-<slug>/
+    Incident { slug: String },
+    /// The post-mortem of an incident
+    Postmortem { id: String },
 }
 
 #[derive(clap::Args, Debug)]
@@ -159,6 +242,95 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Serve {
+            root,
+            interface,
+            port,
+            open,
+        } => {
+            crate::serve::serve(&crate::serve::ServeOptions {
+                root,
+                interface,
+                port,
+                open,
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::New { kind, root } => {
+            let root = check::project_root(root.as_deref())?;
+            let me = current_person(&root);
+            let kind = match kind {
+                NewKind::Release { version, kind } => new::Kind::Release { version, kind },
+                NewKind::Signoff { version, gate } => new::Kind::Signoff { version, gate },
+                NewKind::GoNoGo { version } => new::Kind::GoNoGo { version },
+                NewKind::Deployment { version } => new::Kind::Deployment { version },
+                NewKind::Incident { slug } => new::Kind::Incident { slug },
+                NewKind::Postmortem { id } => new::Kind::Postmortem { id },
+            };
+            let written = new::create(
+                &root,
+                &kind,
+                chrono::Utc::now().fixed_offset(),
+                me.as_deref(),
+            )?;
+            println!("wrote {}", written.rel);
+            println!("fill it in, then commit it yourself (the commit author is the signer):");
+            println!(
+                "  git add {} && git commit -m \"{}\"",
+                written.rel, written.rel
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init { dir } => {
+            let done = crate::authoring::init::init(&dir, chrono::Utc::now().fixed_offset())?;
+            for f in &done.files {
+                println!("wrote {f}");
+            }
+            if done.guessed_identity {
+                eprintln!(
+                    "note: git has no user.name/user.email; team.yaml lists a placeholder release manager: edit it before the first commit"
+                );
+            }
+            println!(
+                "\nNext: cd {} && git add -A && git commit -m \"Start release records\" && baton check",
+                done.dir.display()
+            );
+            println!(
+                "You (`{}`) are the release manager; add your team to content/team.yaml.",
+                done.me
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Codeowners { root } => {
+            let root = check::project_root(root.as_deref())?;
+            let content = crate::content::load::load(&root)?;
+            let prefix = crate::git::GitRepo::open(&root)
+                .map(|g| g.root_prefix)
+                .unwrap_or_default();
+            print(&crate::authoring::codeowners::render(&content, &prefix));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema { kind, root } => {
+            let playbook = match check::project_root(root.as_deref()) {
+                Ok(r) if r.join("content/playbook.md").is_file() => {
+                    crate::content::load::load(&r)?.playbook
+                }
+                _ => crate::playbook::Playbook::builtin(),
+            };
+            let schema = crate::authoring::schema::schema(&kind, &playbook).ok_or_else(|| {
+                Fatal::new(format!("unknown record kind `{kind}`")).help(format!(
+                    "kinds: {}",
+                    crate::authoring::schema::KINDS.join(", ")
+                ))
+            })?;
+            print(&(serde_json::to_string_pretty(&schema).expect("JSON") + "\n"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "baton", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Build {
             common,
             out,
@@ -221,6 +393,18 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The roster id of the current git user, if team.yaml lists their e-mail.
+fn current_person(root: &std::path::Path) -> Option<String> {
+    let email = git2::Repository::discover(root)
+        .ok()?
+        .config()
+        .ok()?
+        .get_string("user.email")
+        .ok()?;
+    let content = crate::content::load::load(root).ok()?;
+    content.roster.by_email(&email).map(|p| p.id.clone())
 }
 
 fn built_summary(b: &crate::site::Built) -> String {

@@ -6,6 +6,7 @@
 //! [`git`] learns who committed each one, [`rules`] applies the
 //! [`playbook`], and the result is the [`model::Status`] every output renders.
 
+pub mod authoring;
 pub mod check;
 pub mod cli;
 pub mod content;
@@ -17,5 +18,6 @@ pub mod model;
 pub mod playbook;
 pub mod report;
 pub mod rules;
+pub mod serve;
 pub mod site;
 pub mod time;

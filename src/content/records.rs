@@ -69,7 +69,10 @@ pub fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 }
 
 fn opt_scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    scalar(d).map(Some)
+    match serde_yaml::Value::deserialize(d)? {
+        serde_yaml::Value::Null => Ok(None),
+        v => scalar(v).map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 fn kind(v: &serde_yaml::Value) -> &'static str {

@@ -73,8 +73,8 @@ pub fn check(
     {
         out.push(
                 Finding::new(Rule::GonogoLate, path, doc.line_of(&["meeting_at"]), format!(
-                    "the go/no-go met {} before the deploy window; the playbook asks for at least {}",
-                    human(start - meeting),
+                    "the go/no-go met {}; the playbook asks for at least {} before the deploy window",
+                    if meeting > start { format!("{} after the deploy window opened", human(meeting - start)) } else { format!("only {} before the deploy window", human(start - meeting)) },
                     rules.lead
                 ))
                 .help("hold the meeting earlier or move the deploy window"),

@@ -1,0 +1,143 @@
+//! `baton serve`: builds the site in memory, serves it on 127.0.0.1:1111,
+//! rebuilds when records, themes or git refs change, and reloads open pages.
+//! A bad edit never stops the server: the last good site stays served with
+//! an overlay naming the file, line and problem. Nothing is written into
+//! the repository.
+
+mod http;
+mod watch;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant as Clock;
+
+use crate::check;
+use crate::error::Fatal;
+use crate::finding::Rule;
+use crate::site;
+
+/// Where to serve and what.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub root: Option<PathBuf>,
+    pub interface: String,
+    pub port: u16,
+    pub open: bool,
+}
+
+/// The site as served now.
+#[derive(Default)]
+pub struct Site {
+    /// Path (no leading slash) to bytes.
+    pub files: HashMap<String, Arc<Vec<u8>>>,
+    /// Bumped on every rebuild, good or bad.
+    pub version: u64,
+    /// Why the last build failed: shown as an overlay over the last good site.
+    pub problem: Option<String>,
+}
+
+/// Shared between the HTTP threads and the rebuild loop.
+pub struct Shared {
+    pub site: RwLock<Site>,
+    /// Open event streams.
+    pub listeners: Mutex<Vec<Sender<String>>>,
+}
+
+impl Shared {
+    fn broadcast(&self, event: &str) {
+        let mut l = self.listeners.lock().expect("listeners lock");
+        l.retain(|tx| tx.send(event.to_string()).is_ok());
+    }
+}
+
+/// Builds once, then serves and watches until interrupted.
+pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
+    let root = check::project_root(opts.root.as_deref())?;
+    let git_dir = git2::Repository::discover(&root)
+        .ok()
+        .map(|r| r.path().to_path_buf());
+    let server = tiny_http::Server::http((opts.interface.as_str(), opts.port)).map_err(|e| {
+        Fatal::new(format!(
+            "cannot listen on {}:{}: {e}",
+            opts.interface, opts.port
+        ))
+        .help("choose another port with --port (0 picks a free one)")
+    })?;
+    let addr = server.server_addr().to_ip().map_or_else(
+        || format!("{}:{}", opts.interface, opts.port),
+        |a| a.to_string(),
+    );
+    let url = format!("http://{addr}/");
+
+    let shared = Arc::new(Shared {
+        site: RwLock::new(Site::default()),
+        listeners: Mutex::new(Vec::new()),
+    });
+    rebuild(&root, &url, &shared);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _watcher = watch::start(&root, git_dir.as_deref(), tx)?;
+    println!("Serving {} on {url} (Ctrl-C to stop)", root.display());
+    if opts.open {
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else {
+            "xdg-open"
+        };
+        let _ = std::process::Command::new(opener).arg(&url).spawn();
+    }
+
+    {
+        let (root, url, shared) = (root.clone(), url.clone(), shared.clone());
+        std::thread::spawn(move || {
+            while watch::next_batch(&rx) {
+                rebuild(&root, &url, &shared);
+            }
+        });
+    }
+    for request in server.incoming_requests() {
+        let shared = shared.clone();
+        std::thread::spawn(move || http::handle(request, &shared));
+    }
+    Ok(())
+}
+
+/// Checks and renders the site; on success swaps it in, otherwise keeps the
+/// last good site and records the problem. Tells open pages either way.
+fn rebuild(root: &std::path::Path, url: &str, shared: &Shared) {
+    let started = Clock::now();
+    let result = check::run(&check::Options {
+        root: Some(root.to_path_buf()),
+        now: None,
+    })
+    .and_then(|checked| {
+        let broken: Vec<String> = checked
+            .status
+            .findings
+            .iter()
+            .filter(|f| matches!(f.rule, Rule::ContentParse | Rule::ContentBadTimestamp))
+            .map(|f| format!("{}:{}: {} [{}]", f.path, f.line, f.message, f.rule.code()))
+            .collect();
+        let files = site::render(&checked, Some(url))?;
+        Ok((files, broken))
+    });
+    let mut site = shared.site.write().expect("site lock");
+    site.version += 1;
+    match result {
+        Ok((files, broken)) => {
+            if broken.is_empty() || site.files.is_empty() {
+                site.files = files.into_iter().map(|(p, b)| (p, Arc::new(b))).collect();
+            }
+            site.problem = (!broken.is_empty()).then(|| broken.join("\n"));
+        }
+        Err(e) => site.problem = Some(e.to_string()),
+    }
+    let ms = started.elapsed().as_millis();
+    match &site.problem {
+        None => eprintln!("rebuilt in {ms} ms"),
+        Some(p) => eprintln!("build problem (the last good site stays served):\n{p}"),
+    }
+    drop(site);
+    shared.broadcast("reload");
+}

@@ -1,0 +1,113 @@
+//! Watching `content/`, `themes/` and the repository's HEAD and refs, with
+//! editor temporary files ignored and bursts of events debounced.
+
+use std::path::Path;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use notify::{RecursiveMode, Watcher};
+
+use crate::error::Fatal;
+
+/// Quiet time that ends a burst of events.
+const QUIET: Duration = Duration::from_millis(60);
+/// A burst never delays a rebuild longer than this.
+const LONGEST: Duration = Duration::from_millis(500);
+
+/// Starts watching; relevant changes are sent as `()`.
+pub fn start(
+    root: &Path,
+    git_dir: Option<&Path>,
+    tx: Sender<()>,
+) -> Result<notify::RecommendedWatcher, Fatal> {
+    let git = git_dir.map(Path::to_path_buf);
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(e) = event
+            && !matches!(e.kind, notify::EventKind::Access(_))
+            && e.paths.iter().any(|p| relevant(p, git.as_deref()))
+        {
+            let _ = tx.send(());
+        }
+    })
+    .map_err(|e| Fatal::new(format!("cannot watch files: {e}")))?;
+    let mut watch = |p: &Path, mode| {
+        if p.exists() {
+            watcher
+                .watch(p, mode)
+                .map_err(|e| Fatal::new(format!("cannot watch {}: {e}", p.display())))
+        } else {
+            Ok(())
+        }
+    };
+    watch(&root.join("content"), RecursiveMode::Recursive)?;
+    watch(&root.join("themes"), RecursiveMode::Recursive)?;
+    if let Some(g) = git_dir {
+        watch(g, RecursiveMode::NonRecursive)?; // HEAD, packed-refs
+        watch(&g.join("refs"), RecursiveMode::Recursive)?;
+    }
+    Ok(watcher)
+}
+
+/// Whether a changed path matters: not an editor's temporary file, and in
+/// the git folder only HEAD, packed-refs and refs.
+fn relevant(path: &Path, git_dir: Option<&Path>) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    if let Some(g) = git_dir
+        && let Ok(inside) = path.strip_prefix(g)
+    {
+        let first = inside
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().to_string())
+            .unwrap_or_default();
+        return matches!(first.as_str(), "HEAD" | "packed-refs" | "refs")
+            && !name.ends_with(".lock");
+    }
+    let temporary = name.starts_with(".#")
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || name == "4913"
+        || (name.starts_with('#') && name.ends_with('#'));
+    !temporary
+}
+
+/// Waits for the next change and the quiet that ends its burst; `false` when watching stopped.
+pub fn next_batch(rx: &Receiver<()>) -> bool {
+    if rx.recv().is_err() {
+        return false;
+    }
+    let started = Instant::now();
+    loop {
+        match rx.recv_timeout(QUIET) {
+            Ok(()) if started.elapsed() < LONGEST => continue,
+            Ok(()) | Err(RecvTimeoutError::Timeout) => return true,
+            Err(RecvTimeoutError::Disconnected) => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editor_files_are_ignored() {
+        let git = Path::new("/r/.git");
+        assert!(relevant(Path::new("/r/content/a.md"), Some(git)));
+        assert!(!relevant(Path::new("/r/content/.a.md.swp"), Some(git)));
+        assert!(!relevant(Path::new("/r/content/a.md~"), Some(git)));
+        assert!(!relevant(Path::new("/r/content/4913"), Some(git)));
+        assert!(relevant(Path::new("/r/.git/refs/heads/main"), Some(git)));
+        assert!(relevant(Path::new("/r/.git/HEAD"), Some(git)));
+        assert!(!relevant(Path::new("/r/.git/index"), Some(git)));
+        assert!(!relevant(
+            Path::new("/r/.git/refs/heads/main.lock"),
+            Some(git)
+        ));
+    }
+}
