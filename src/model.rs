@@ -110,6 +110,8 @@ pub struct GateView {
     pub step: Option<Step>,
     /// Why the gate is pending, rejected or invalid.
     pub reasons: Vec<String>,
+    /// What the signing commit's signature proves, when committed.
+    pub seal: Option<crate::git::signature::Seal>,
 }
 
 #[derive(Clone, Debug)]

@@ -28,6 +28,8 @@ pub struct Signer {
     pub roles: Vec<String>,
     /// `Co-authored-by` trailers in the commit message (they never count).
     pub co_authors: Vec<String>,
+    /// The person's `signing_keys` in the parent's roster.
+    pub keys: Vec<String>,
 }
 
 impl Signer {
@@ -116,6 +118,7 @@ impl<'g> Identities<'g> {
             person: person.map(|p| p.id.clone()),
             roles: person.map(|p| p.roles.clone()).unwrap_or_default(),
             co_authors,
+            keys: person.map(|p| p.signing_keys.clone()).unwrap_or_default(),
         };
         self.signers.insert(commit, signer.clone());
         Ok(signer)

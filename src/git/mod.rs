@@ -4,5 +4,6 @@
 pub mod identity;
 pub mod provenance;
 pub mod repo;
+pub mod signature;
 
 pub use repo::GitRepo;

@@ -64,6 +64,9 @@ pub fn gate(g: &GateView) -> Value {
         "commit": signer.map(|s| s.commit.to_string()),
         "signed_at": signer.map(|s| s.when.to_rfc3339()),
     });
+    if let Some(seal) = &g.seal {
+        v["verified"] = seal.is_verified().into();
+    }
     if let Some(s) = signer.filter(|s| s.person.is_none()) {
         v["author"] = format!("{} <{}>", s.name, s.email).into();
     }

@@ -5,6 +5,7 @@
 use crate::content::ReleaseFiles;
 use crate::content::records::Approval;
 use crate::finding::{Finding, Rule};
+use crate::git::signature::{self, Seal};
 use crate::model::{GateState, GateView, Origin};
 use crate::rules::{Ctx, checklist};
 
@@ -34,6 +35,7 @@ pub fn gates(ctx: &Ctx<'_>, files: &ReleaseFiles, out: &mut Vec<Finding>) -> Vec
             state: GateState::Pending,
             step: None,
             reasons: Vec::new(),
+            seal: None,
         };
         let Some(parsed) = files.signoffs.get(&gate.id) else {
             view.reasons
@@ -114,6 +116,40 @@ pub fn gates(ctx: &Ctx<'_>, files: &ReleaseFiles, out: &mut Vec<Finding>) -> Vec
                             .commit(commit),
                         );
                 }
+                let seal = signature::seal(&ctx.git.repo, signer.commit, &signer.keys);
+                let required = ctx.playbook.require_signed_signoffs;
+                match &seal {
+                    Seal::Unsigned if required => found.push(
+                        Finding::new(Rule::SignoffUnsigned, path, 1, format!("the playbook requires signed sign-offs, and commit {} is not signed", signer.short()))
+                            .help("sign the commit with SSH (`git config gpg.format ssh`, `git commit -S`) using a key listed under your `signing_keys` in team.yaml")
+                            .commit(commit),
+                    ),
+                    Seal::Unverifiable(why) if required => found.push(
+                        Finding::new(Rule::SignoffBadSignature, path, 1, format!("commit {}: {why}", signer.short()))
+                            .help("the playbook requires verified signatures: re-sign with an SSH key from your `signing_keys`")
+                            .commit(commit),
+                    ),
+                    Seal::Bad(why) => found.push(
+                        Finding::new(Rule::SignoffBadSignature, path, 1, format!("commit {}: {why}", signer.short()))
+                            .help("sign with an SSH key listed under your own `signing_keys` in team.yaml (keys added in the same commit do not count)")
+                            .commit(commit),
+                    ),
+                    _ => {}
+                }
+                if !signer.co_authors.is_empty() {
+                    found.push(
+                        Finding::new(Rule::SignoffWrongRole, path, 1, format!(
+                            "commit {} has Co-authored-by trailers ({}); only its author, {}, counts as the signer",
+                            signer.short(),
+                            signer.co_authors.join(", "),
+                            signer.name
+                        ))
+                        .severity(crate::finding::Severity::Warning)
+                        .help("each person commits their own sign-off; squash merges keep only the author")
+                        .commit(commit),
+                    );
+                }
+                view.seal = Some(seal);
                 for before in &gate.after {
                     let earlier = files
                         .signoffs

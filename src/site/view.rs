@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::content::records::{Check, Checklist, Evidence, Impact};
 use crate::content::{Content, IncidentFiles, ReleaseFiles};
 use crate::finding::Finding;
+use crate::git::signature::Seal;
 use crate::model::{
     Deadline, GateView, IncidentState, IncidentView, ReleaseState, ReleaseView, Status, Step,
 };
@@ -83,6 +84,8 @@ pub struct GateCtx {
     pub reasons: Vec<String>,
     pub notes_html: String,
     pub findings: Vec<FindingCtx>,
+    /// `verified`, `unsigned`, `unverified` or `bad` (the signing commit's signature).
+    pub signature: Option<&'static str>,
 }
 
 #[derive(Serialize, Clone)]
@@ -289,6 +292,12 @@ impl Builder<'_> {
             findings: parsed
                 .map(|p| findings(self.status.findings_for(&p.path)))
                 .unwrap_or_default(),
+            signature: g.seal.as_ref().map(|s| match s {
+                Seal::Verified { .. } => "verified",
+                Seal::Unsigned => "unsigned",
+                Seal::Unverifiable(_) => "unverified",
+                Seal::Bad(_) => "bad",
+            }),
         }
     }
 
