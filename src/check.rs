@@ -9,7 +9,7 @@ use crate::content::load::{self, Content};
 use crate::error::Fatal;
 use crate::git::identity::Identities;
 use crate::git::provenance;
-use crate::git::repo::{GitRepo, WorkState, missing};
+use crate::git::repo::GitRepo;
 use crate::model::{Origin, Status};
 use crate::rules::{self, Ctx};
 use crate::time::Instant;
@@ -58,9 +58,11 @@ pub fn project_root(root: Option<&Path>) -> Result<PathBuf, Fatal> {
 
 /// Runs the whole check.
 pub fn run(opts: &Options) -> Result<Checked, Fatal> {
+    let mut clock = Phases::new();
     let root = project_root(opts.root.as_deref())?;
     let git = GitRepo::open(&root)?;
     let content = load::load(&root)?;
+    clock.lap("load content");
     let now = opts
         .now
         .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
@@ -78,18 +80,14 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         paths.extend(i.incident.iter().map(|p| p.path.clone()));
         paths.extend(i.postmortem.iter().map(|p| p.path.clone()));
     }
-    let head_tree = match git.head {
-        Some(h) => Some(
-            git.repo
-                .find_commit(h)
-                .and_then(|c| c.tree())
-                .map_err(missing)?,
-        ),
-        None => None,
+    let unclean = if git.head.is_some() {
+        git.unclean()?
+    } else {
+        Default::default()
     };
     let committed: Vec<String> = paths
         .iter()
-        .filter(|p| git.work_state(head_tree.as_ref(), p) == WorkState::Committed)
+        .filter(|p| !unclean.contains(&git.repo_path(p)))
         .cloned()
         .collect();
 
@@ -104,6 +102,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         None => provenance::History::default(),
     };
 
+    clock.lap("history walk");
     let mut identities = Identities::new(&git);
     let mut origins: HashMap<String, Origin> = HashMap::new();
     for (p, rp) in committed.iter().zip(&repo_paths) {
@@ -117,12 +116,30 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         roster: &content.roster,
         origins: &origins,
         git: &git,
+        graph: &history.graph,
         now,
     };
+    clock.lap("identities");
     let status = rules::run(&ctx, &history.guarded, &mut identities)?;
+    clock.lap("rules");
     Ok(Checked {
         content,
         status,
         repo_prefix: git.root_prefix.clone(),
     })
+}
+
+/// Phase timings on stderr when `BATON_TIMINGS` is set (for benchmarks).
+struct Phases(Option<std::time::Instant>);
+
+impl Phases {
+    fn new() -> Self {
+        Phases(std::env::var_os("BATON_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+    fn lap(&mut self, what: &str) {
+        if let Some(t) = self.0 {
+            eprintln!("{what:>14}: {:>7.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+            self.0 = Some(std::time::Instant::now());
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! What baton learns from git: the repository, who last changed each
 //! record (provenance), and who that author is (identity).
 
+pub mod graph;
 pub mod identity;
 pub mod provenance;
 pub mod repo;

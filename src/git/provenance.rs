@@ -5,19 +5,23 @@
 //! HEAD, a commit whose version of PATH equals a parent's (TREESAME) hands
 //! the question to the first such parent; a commit that differs from every
 //! parent (a non-merge that changed it, a merge that resolved it, a root
-//! that added it) is the answer. The walk visits commits children-first and
-//! carries each open question to the parent it was handed to. Trees are
-//! compared by id, descending only into subtrees that differ, so unchanged
-//! parts of history cost one id comparison.
+//! that added it) is the answer. The walk visits commits children-first.
+//! At each commit it diffs the tree against the first parent, descending
+//! only into subtrees whose ids differ; the open questions not touched by
+//! that diff move to the first parent as a whole set, so a commit costs
+//! about what `git log --name-status` pays for it.
 //!
 //! The same walk records every commit that changes a *guarded* path
-//! (team.yaml, playbook.md, .mailmap) for the governance rule.
+//! (team.yaml, playbook.md, .mailmap) for the governance rule, and the
+//! commit graph for ancestry questions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, Sort, Tree};
 
 use crate::error::Fatal;
+use crate::git::graph::CommitGraph;
 use crate::git::repo::missing;
 
 /// A commit that changed a guarded path (it differs from every parent).
@@ -38,189 +42,268 @@ pub struct History {
     pub guarded: Vec<GuardedChange>,
     /// Commits visited.
     pub commits: usize,
+    /// Parents and generations of every commit, for ancestry questions.
+    pub graph: CommitGraph,
 }
 
-/// Walks history from `head` once, answering `paths` and collecting changes to `guarded`.
+/// Walks history from `head` once, answering `paths` and collecting changes
+/// to `guarded` (all repository paths). Only the folder that holds all of
+/// them is diffed.
 pub fn walk(
     repo: &Repository,
     head: Oid,
     paths: &[String],
     guarded: &[String],
 ) -> Result<History, Fatal> {
-    let split: Vec<Vec<&str>> = paths.iter().map(|p| p.split('/').collect()).collect();
     let mut history = History::default();
+    let index: HashMap<&str, u32> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i as u32))
+        .collect();
+    let scope = common_dir(paths.iter().chain(guarded).map(String::as_str));
 
-    // Open questions per commit: indices into `paths`.
-    let mut open: HashMap<Oid, Vec<usize>> = HashMap::new();
     let head_tree = repo
         .find_commit(head)
         .and_then(|c| c.tree())
         .map_err(missing)?;
-    let present: Vec<usize> = (0..paths.len())
-        .filter(|&i| {
-            entry_id(repo, &head_tree, &split[i])
-                .ok()
-                .flatten()
-                .is_some()
-        })
+    let present: HashSet<u32> = (0..paths.len() as u32)
+        .filter(|&i| blob_at(&head_tree, &paths[i as usize]).is_some())
         .collect();
+    let mut open: HashMap<Oid, HashSet<u32>> = HashMap::new();
     if !present.is_empty() {
         open.insert(head, present);
     }
 
-    let mut walk = repo.revwalk().map_err(missing)?;
-    walk.set_sorting(Sort::TOPOLOGICAL).map_err(missing)?;
-    walk.push(head).map_err(missing)?;
-    let guarded_split: Vec<Vec<&str>> = guarded.iter().map(|p| p.split('/').collect()).collect();
+    let mut revwalk = repo.revwalk().map_err(missing)?;
+    revwalk.set_sorting(Sort::TOPOLOGICAL).map_err(missing)?;
+    revwalk.push(head).map_err(missing)?;
+    let mut topo: Vec<(Oid, Vec<Oid>)> = Vec::new();
+    let mut changed: Vec<String> = Vec::new();
 
-    for oid in walk {
+    for oid in revwalk {
         let oid = oid.map_err(missing)?;
         history.commits += 1;
         let commit = repo.find_commit(oid).map_err(missing)?;
-        let tree = commit.tree().map_err(missing)?;
-        let parents: Vec<Tree> = commit
-            .parents()
-            .map(|p| p.tree())
-            .collect::<Result<_, _>>()
-            .map_err(missing)?;
         let parent_ids: Vec<Oid> = commit.parent_ids().collect();
+        let tree = commit.tree().map_err(missing)?;
+        let first = match parent_ids.first() {
+            Some(p) => Some(
+                repo.find_commit(*p)
+                    .and_then(|c| c.tree())
+                    .map_err(missing)?,
+            ),
+            None => None,
+        };
 
-        if let Some(asked) = open.remove(&oid) {
-            let mut handed: Vec<Vec<usize>> = vec![Vec::new(); parents.len()];
-            let parent_refs: Vec<Option<Tree>> = parents.iter().map(|t| Some(t.clone())).collect();
-            resolve(
-                repo,
-                &tree,
-                &parent_refs,
-                0,
-                &asked,
-                &split,
-                &mut handed,
-                &mut |i| {
-                    history.last.insert(paths[i].clone(), oid);
-                },
-            )?;
-            for (k, idx) in handed.into_iter().enumerate() {
-                if !idx.is_empty() {
-                    open.entry(parent_ids[k]).or_default().extend(idx);
+        // Paths under the scope that differ from the first parent.
+        changed.clear();
+        let mine = subtree(repo, &tree, &scope)?;
+        let theirs = match &first {
+            Some(t) => subtree(repo, t, &scope)?,
+            None => None,
+        };
+        diff(repo, mine.as_ref(), theirs.as_ref(), &scope, &mut changed)?;
+
+        if let Some(mut asked) = open.remove(&oid) {
+            for path in &changed {
+                let Some(&i) = index.get(path.as_str()) else {
+                    continue;
+                };
+                if !asked.remove(&i) {
+                    continue;
+                }
+                // Differs from the first parent: the first other identical parent takes it.
+                let own = blob_at(&tree, path);
+                let mut handed = false;
+                for p in parent_ids.iter().skip(1) {
+                    let ptree = repo
+                        .find_commit(*p)
+                        .and_then(|c| c.tree())
+                        .map_err(missing)?;
+                    if blob_at(&ptree, path) == own {
+                        open.entry(*p).or_default().insert(i);
+                        handed = true;
+                        break;
+                    }
+                }
+                if !handed {
+                    history.last.insert(path.clone(), oid);
+                }
+            }
+            match parent_ids.first() {
+                Some(p) if !asked.is_empty() => {
+                    let slot = open.entry(*p).or_default();
+                    if slot.len() < asked.len() {
+                        std::mem::swap(slot, &mut asked);
+                    }
+                    slot.extend(asked);
+                }
+                Some(_) => {}
+                None => {
+                    for i in asked {
+                        history.last.insert(paths[i as usize].clone(), oid);
+                    }
                 }
             }
         }
 
-        for (g, parts) in guarded_split.iter().enumerate() {
-            let mine = entry_id(repo, &tree, parts)?;
-            let theirs: Vec<Option<Oid>> = parents
-                .iter()
-                .map(|t| entry_id(repo, t, parts))
-                .collect::<Result<_, _>>()?;
-            let changed = if theirs.is_empty() {
-                mine.is_some()
-            } else {
-                theirs.iter().all(|t| *t != mine)
-            };
-            if changed {
+        for g in guarded {
+            if !changed.iter().any(|c| c == g) {
+                continue; // same as the first parent: not a change
+            }
+            let own = blob_at(&tree, g);
+            let mut differs_from_all = first.as_ref().is_none_or(|t| blob_at(t, g) != own);
+            let mut added = own.is_some() && first.as_ref().is_none_or(|t| blob_at(t, g).is_none());
+            for p in parent_ids.iter().skip(1) {
+                if !differs_from_all {
+                    break;
+                }
+                let ptree = repo
+                    .find_commit(*p)
+                    .and_then(|c| c.tree())
+                    .map_err(missing)?;
+                let theirs = blob_at(&ptree, g);
+                differs_from_all = theirs != own;
+                added &= theirs.is_none();
+            }
+            if differs_from_all && (own.is_some() || !parent_ids.is_empty()) {
                 history.guarded.push(GuardedChange {
                     commit: oid,
-                    path: guarded[g].clone(),
-                    added: theirs.iter().all(Option::is_none) && mine.is_some(),
+                    path: g.clone(),
+                    added,
                 });
             }
         }
+        topo.push((oid, parent_ids));
     }
+    history.graph = CommitGraph::from_topological(topo);
     Ok(history)
 }
 
-/// Settles the asked paths (all sharing the first `depth` components) at one
-/// commit: each goes to the first parent whose version is identical, or is
-/// answered by this commit when no parent's is.
-#[allow(clippy::too_many_arguments)]
-fn resolve(
+/// The deepest folder that holds every path (`""` for the repository root).
+fn common_dir<'a>(paths: impl Iterator<Item = &'a str>) -> String {
+    let mut common: Option<Vec<&str>> = None;
+    for p in paths {
+        let dirs: Vec<&str> = p.split('/').collect();
+        let dirs = &dirs[..dirs.len().saturating_sub(1)];
+        common = Some(match common {
+            None => dirs.to_vec(),
+            Some(c) => c
+                .iter()
+                .zip(dirs)
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| *a)
+                .collect(),
+        });
+    }
+    common.unwrap_or_default().join("/")
+}
+
+/// The tree at a folder of a commit's tree (the tree itself for `""`).
+fn subtree<'r>(
+    repo: &'r Repository,
+    tree: &Tree<'r>,
+    dir: &str,
+) -> Result<Option<Tree<'r>>, Fatal> {
+    if dir.is_empty() {
+        return Ok(Some(tree.clone()));
+    }
+    match tree.get_path(Path::new(dir)) {
+        Ok(e) if e.kind() == Some(ObjectType::Tree) => {
+            Ok(Some(repo.find_tree(e.id()).map_err(missing)?))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The blob id and mode at a path, if it is a file there.
+fn blob_at(tree: &Tree, path: &str) -> Option<(Oid, i32)> {
+    let e = tree.get_path(Path::new(path)).ok()?;
+    (e.kind() == Some(ObjectType::Blob)).then(|| (e.id(), e.filemode()))
+}
+
+/// Files that differ between two trees (added, removed or changed), as
+/// paths under `prefix`; equal subtrees are skipped by id. Entries are
+/// merged in git's tree order without copying them.
+fn diff(
     repo: &Repository,
-    tree: &Tree,
-    parents: &[Option<Tree>],
-    depth: usize,
-    asked: &[usize],
-    split: &[Vec<&str>],
-    handed: &mut [Vec<usize>],
-    answer: &mut dyn FnMut(usize),
+    a: Option<&Tree>,
+    b: Option<&Tree>,
+    prefix: &str,
+    out: &mut Vec<String>,
 ) -> Result<(), Fatal> {
-    if let Some(Some(first)) = parents.first()
-        && first.id() == tree.id()
+    if let (Some(x), Some(y)) = (a, b)
+        && x.id() == y.id()
     {
-        handed[0].extend_from_slice(asked);
         return Ok(());
     }
-    // Group the asked paths by their next component.
-    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
-    for &i in asked {
-        let name = split[i][depth];
-        match groups.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, v)) => v.push(i),
-            None => groups.push((name, vec![i])),
-        }
-    }
-    for (name, group) in groups {
-        let Some(mine) = tree.get_name(name) else {
-            continue;
+    let (na, nb) = (a.map_or(0, Tree::len), b.map_or(0, Tree::len));
+    let (mut i, mut j) = (0, 0);
+    while i < na || j < nb {
+        let x = if i < na {
+            a.and_then(|t| t.get(i))
+        } else {
+            None
         };
-        let theirs: Vec<Option<(Oid, Option<ObjectType>, i32)>> = parents
-            .iter()
-            .map(|p| {
-                p.as_ref()
-                    .and_then(|t| t.get_name(name))
-                    .map(|e| (e.id(), e.kind(), e.filemode()))
-            })
-            .collect();
-        // Leaves: compare the entries themselves.
-        let (leaves, deeper): (Vec<usize>, Vec<usize>) =
-            group.iter().partition(|&&i| split[i].len() == depth + 1);
-        if !leaves.is_empty() {
-            let me = Some((mine.id(), mine.filemode()));
-            match theirs
-                .iter()
-                .position(|t| t.map(|(id, _, mode)| (id, mode)) == me)
-            {
-                Some(k) => handed[k].extend(leaves),
-                None => leaves.into_iter().for_each(&mut *answer),
+        let y = if j < nb {
+            b.and_then(|t| t.get(j))
+        } else {
+            None
+        };
+        let order = match (&x, &y) {
+            (Some(x), Some(y)) => git_order(x, y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        let (x, y) = match order {
+            std::cmp::Ordering::Less => {
+                i += 1;
+                (x, None)
             }
-        }
-        if deeper.is_empty() || mine.kind() != Some(ObjectType::Tree) {
-            continue;
-        }
-        let sub = repo.find_tree(mine.id()).map_err(missing)?;
-        let subparents: Vec<Option<Tree>> = theirs
-            .iter()
-            .map(|t| match t {
-                Some((id, Some(ObjectType::Tree), _)) => {
-                    repo.find_tree(*id).map(Some).map_err(missing)
+            std::cmp::Ordering::Greater => {
+                j += 1;
+                (None, y)
+            }
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+                let (ex, ey) = (x.as_ref().expect("present"), y.as_ref().expect("present"));
+                if ex.id() == ey.id() && ex.filemode() == ey.filemode() {
+                    continue;
                 }
-                _ => Ok(None),
-            })
-            .collect::<Result<_, _>>()?;
-        resolve(
-            repo,
-            &sub,
-            &subparents,
-            depth + 1,
-            &deeper,
-            split,
-            handed,
-            answer,
-        )?;
+                (x, y)
+            }
+        };
+        let entry = x.as_ref().or(y.as_ref()).expect("one side has the entry");
+        let name = String::from_utf8_lossy(entry.name_bytes());
+        let path = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if entry.kind() == Some(ObjectType::Tree) {
+            let load = |e: &Option<git2::TreeEntry>| -> Result<Option<Tree>, Fatal> {
+                match e {
+                    Some(e) if e.kind() == Some(ObjectType::Tree) => {
+                        Ok(Some(repo.find_tree(e.id()).map_err(missing)?))
+                    }
+                    _ => Ok(None),
+                }
+            };
+            diff(repo, load(&x)?.as_ref(), load(&y)?.as_ref(), &path, out)?;
+        } else {
+            out.push(path);
+        }
     }
     Ok(())
 }
 
-/// The object id at a path in a tree, if any.
-fn entry_id(repo: &Repository, tree: &Tree, parts: &[&str]) -> Result<Option<Oid>, Fatal> {
-    let (last, dirs) = parts.split_last().expect("paths are not empty");
-    let mut current = tree.clone();
-    for d in dirs {
-        let next = match current.get_name(d) {
-            Some(e) if e.kind() == Some(ObjectType::Tree) => e.id(),
-            _ => return Ok(None),
-        };
-        current = repo.find_tree(next).map_err(missing)?;
+/// git's order of tree entries: by name, a folder's name read with a trailing `/`.
+fn git_order(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
+    fn key<'e>(e: &'e git2::TreeEntry) -> impl Iterator<Item = u8> + 'e {
+        let dir = e.kind() == Some(ObjectType::Tree);
+        e.name_bytes().iter().copied().chain(dir.then_some(b'/'))
     }
-    Ok(current.get_name(last).map(|e| e.id()))
+    key(a).cmp(key(b))
 }

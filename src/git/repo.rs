@@ -26,17 +26,6 @@ pub struct GitRepo {
     pub head: Option<Oid>,
 }
 
-/// How a record in the work tree relates to HEAD.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WorkState {
-    /// Identical to HEAD's version.
-    Committed,
-    /// Changed since HEAD.
-    Modified,
-    /// Not in HEAD at all.
-    Untracked,
-}
-
 impl GitRepo {
     /// Opens the repository containing `root`.
     pub fn open(root: &Path) -> Result<GitRepo, Fatal> {
@@ -50,6 +39,9 @@ impl GitRepo {
             return Err(Fatal::new("the repository is bare; baton needs a work tree with content/")
                 .help("run baton in a clone with a checkout, e.g. `git clone REPO && cd REPO && baton check`"));
         };
+        // Object ids are checked by git when objects are written and by `git fsck`;
+        // re-hashing every object read would double the cost of the history walk.
+        git2::opts::strict_hash_verification(false);
         if repo.is_shallow() {
             return Err(Fatal::new("this is a shallow clone: the oldest commits are missing, so baton cannot tell who signed what").help(FULL_HISTORY_HELP));
         }
@@ -97,19 +89,22 @@ impl GitRepo {
             .map_or_else(|| repo_path.to_string(), str::to_string)
     }
 
-    /// Compares a project file in the work tree with HEAD.
-    pub fn work_state(&self, head_tree: Option<&Tree<'_>>, project_path: &str) -> WorkState {
-        let Some(tree) = head_tree else {
-            return WorkState::Untracked;
-        };
-        let Ok(entry) = tree.get_path(Path::new(&self.repo_path(project_path))) else {
-            return WorkState::Untracked;
-        };
-        let file = self.workdir.join(self.repo_path(project_path));
-        match Oid::hash_file(ObjectType::Blob, &file) {
-            Ok(id) if id == entry.id() => WorkState::Committed,
-            _ => WorkState::Modified,
-        }
+    /// Repository paths under the project's `content/` that differ from HEAD
+    /// (modified, staged, untracked). Uses git's index, so it is fast and
+    /// honours line-ending filters.
+    pub fn unclean(&self) -> Result<std::collections::HashSet<String>, Fatal> {
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false)
+            .exclude_submodules(true)
+            .pathspec(self.repo_path("content"));
+        let statuses = self.repo.statuses(Some(&mut opts)).map_err(missing)?;
+        Ok(statuses
+            .iter()
+            .filter(|e| e.status() != git2::Status::CURRENT)
+            .filter_map(|e| e.path().ok().map(str::to_string))
+            .collect())
     }
 
     /// The blob at a repository path in a commit's tree, if any.

@@ -34,6 +34,8 @@ pub struct Ctx<'a> {
     /// Where each record file stands in git, by project path.
     pub origins: &'a HashMap<String, Origin>,
     pub git: &'a GitRepo,
+    /// The commit graph from the history walk.
+    pub graph: &'a crate::git::graph::CommitGraph,
     pub now: Instant,
 }
 
@@ -60,10 +62,14 @@ impl Ctx<'_> {
 
     /// Whether `commit` strictly descends from `ancestor`.
     pub fn descends(&self, commit: Oid, ancestor: Oid) -> bool {
-        self.git
-            .repo
-            .graph_descendant_of(commit, ancestor)
-            .unwrap_or(false)
+        match self.graph.descends(commit, ancestor) {
+            Some(answer) => answer,
+            None => self
+                .git
+                .repo
+                .graph_descendant_of(commit, ancestor)
+                .unwrap_or(false),
+        }
     }
 }
 
