@@ -104,6 +104,11 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
 
     clock.lap("history walk");
     let mut identities = Identities::new(&git);
+    let mainline = git
+        .head
+        .map(|h| history.graph.mainline(h))
+        .unwrap_or_default();
+    identities.trust_root(mainline.last().copied());
     let mut origins: HashMap<String, Origin> = HashMap::new();
     for (p, rp) in committed.iter().zip(&repo_paths) {
         if let Some(commit) = history.last.get(rp) {
@@ -120,7 +125,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         now,
     };
     clock.lap("identities");
-    let status = rules::run(&ctx, &history.guarded, &mut identities)?;
+    let status = rules::run(&ctx, &history.guarded, &mainline, &mut identities)?;
     clock.lap("rules");
     Ok(Checked {
         content,

@@ -98,6 +98,12 @@ pub enum Command {
         /// The time deadline rules are judged at (default: an hour after the example's last commit)
         #[arg(long, value_name = "TIME", value_parser = parse_now)]
         now: Option<Instant>,
+        /// Then serve the demo with live reload (like `baton serve`)
+        #[arg(long)]
+        serve: bool,
+        /// Port for --serve
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
     },
     /// Write a new record with every field and checklist item of the playbook, unchecked
     #[command(
@@ -253,6 +259,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
                 interface,
                 port,
                 open,
+                now: None,
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -344,19 +351,34 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
             eprintln!("{}", built_summary(&built));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { out, now } => {
+        Command::Demo {
+            out,
+            now,
+            serve,
+            port,
+        } => {
             let demo = crate::demo::run(&out, now)?;
             eprintln!("{}", built_summary(&demo.built));
             let index = demo.built.out.join("index.html");
+            let at = demo.now.to_rfc3339();
             println!("Demo repository: {}", demo.repo.display());
             println!(
                 "Open {} in a browser.",
                 index.canonicalize().unwrap_or(index).display()
             );
             println!(
-                "Try: cd {} && git log --format='%an: %s' && baton status 4.0.0",
+                "Try: cd {} && git log --format='%an: %s' && baton status 4.0.0 --now {at}",
                 demo.repo.display()
             );
+            if serve {
+                crate::serve::serve(&crate::serve::ServeOptions {
+                    root: Some(demo.repo.clone()),
+                    interface: "127.0.0.1".into(),
+                    port,
+                    open: false,
+                    now: Some(demo.now),
+                })?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Status {

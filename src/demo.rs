@@ -34,6 +34,8 @@ struct Step {
 pub struct Demo {
     pub repo: PathBuf,
     pub built: Built,
+    /// The time the demo was judged at.
+    pub now: Instant,
 }
 
 /// Replays the example into `dir` (replacing an earlier demo there) and builds its site into `dir/public`.
@@ -52,6 +54,7 @@ pub fn run(dir: &Path, now: Option<Instant>) -> Result<Demo, Fatal> {
     Ok(Demo {
         repo: dir.to_path_buf(),
         built,
+        now: opts.check.now.expect("set above"),
     })
 }
 
@@ -64,6 +67,12 @@ pub fn replay(dir: &Path) -> Result<Instant, Fatal> {
     let roster: Roster =
         serde_yaml::from_str(&team).map_err(|e| Fatal::new(format!("demo team.yaml: {e}")))?;
     let repo = Repository::init(dir)?;
+    // The built site and the marker stay out of `git status` without a tracked .gitignore.
+    std::fs::write(
+        repo.path().join("info").join("exclude"),
+        "/public/\n/.baton-demo\n",
+    )
+    .map_err(|e| Fatal::new(format!("cannot write in {}: {e}", dir.display())))?;
     let mut last = None;
     for step in &steps {
         for f in &step.files {
@@ -140,7 +149,5 @@ fn prepare(dir: &Path) -> Result<(), Fatal> {
         dir.join(MARKER),
         "This folder was made by `baton demo` and is replaced by the next run.\n",
     )
-    .map_err(|e| Fatal::new(format!("cannot write in {}: {e}", dir.display())))?;
-    std::fs::write(dir.join(".gitignore"), "/public/\n/.baton-demo\n")
-        .map_err(|e| Fatal::new(format!("cannot write in {}: {e}", dir.display())))
+    .map_err(|e| Fatal::new(format!("cannot write in {}: {e}", dir.display())))
 }

@@ -108,6 +108,11 @@ impl<'de> Deserialize<'de> for Span {
                 "`{raw}` is not a duration like `24h` or `15m`: {e}"
             ))
         })?;
+        if std > std::time::Duration::from_secs(10 * 366 * 86_400) {
+            return Err(serde::de::Error::custom(format!(
+                "`{raw}` is longer than ten years"
+            )));
+        }
         chrono::Duration::from_std(std)
             .map(Span)
             .map_err(|_| serde::de::Error::custom(format!("`{raw}` is too long a duration")))

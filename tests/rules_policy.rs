@@ -360,3 +360,72 @@ fn a_governors_roster_change_merged_by_a_non_governor_is_fine() {
     let v = repo.check();
     assert_silent(&v, "policy.unauthorized-change");
 }
+
+/// An orphan history brings its own roster (granting its author the role)
+/// and is merged in keeping only the sign-off: its roster is not trusted.
+#[test]
+fn an_orphan_history_cannot_bring_its_own_roster() {
+    let repo = Repo::with_team();
+    repo.commit_file(
+        DEV,
+        "2026-02-01T10:00:00Z",
+        &rel_path("1.0.0", "release.md"),
+        &release_md(
+            "1.0.0",
+            "major",
+            "2026-04-20T14:00:00Z",
+            "2026-04-20T16:00:00Z",
+        ),
+    );
+    repo.git(&["checkout", "-q", "--orphan", "evil"]);
+    repo.git(&["rm", "-rq", "--cached", "."]);
+    for f in [
+        "content/team.yaml",
+        "content/site.yaml",
+        "content/releases/1.0.0/release.md",
+    ] {
+        let _ = std::fs::remove_file(repo.file(f));
+    }
+    let evil_team = "people:\n  - {id: mallory, name: Mallory, emails: [mallory@evil.example], roles: [developer, release-manager]}\n";
+    repo.commit_file(
+        MALLORY,
+        "2026-02-02T10:00:00Z",
+        "content/team.yaml",
+        evil_team,
+    );
+    repo.commit_file(
+        MALLORY,
+        "2026-02-02T11:00:00Z",
+        &rel_path("1.0.0", "signoffs/development.md"),
+        &signoff_md(GATES[0].2, "approve"),
+    );
+    repo.git(&["checkout", "-q", "-f", "main"]);
+    repo.git_as(
+        ADA,
+        "2026-02-03T10:00:00Z",
+        &[
+            "merge",
+            "-q",
+            "-s",
+            "ours",
+            "--no-commit",
+            "--allow-unrelated-histories",
+            "evil",
+        ],
+    );
+    repo.git(&[
+        "checkout",
+        "evil",
+        "--",
+        "content/releases/1.0.0/signoffs/development.md",
+    ]);
+    repo.git_as(
+        ADA,
+        "2026-02-03T10:00:00Z",
+        &["commit", "-q", "-m", "merge"],
+    );
+    let v = repo.check();
+    let f = assert_fires(&v, "policy.unauthorized-change");
+    assert_eq!(f["path"], "content/team.yaml");
+    assert_ne!(v["summary"]["errors"], 0);
+}

@@ -90,6 +90,15 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 
 /// Reads a file as text, refusing huge files and invalid UTF-8 with a clear reason.
 pub fn read_text(path: &Path) -> Result<String, String> {
+    if path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return Err(
+            "this is a symlink, and baton never follows symlinks; replace it with the file itself"
+                .into(),
+        );
+    }
     let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
@@ -207,49 +216,62 @@ pub fn load(root: &Path) -> Result<Content, Fatal> {
             check_folder(&relpath, &parts, &mut findings);
             continue;
         }
+        let slot = classify(&parts);
+        if slot == Slot::Skip {
+            continue;
+        }
+        if slot == Slot::Unexpected {
+            unexpected(&relpath, &mut findings);
+            continue;
+        }
+        // A record that cannot be read still takes its place (as unreadable),
+        // so a broken sign-off makes its gate invalid rather than missing.
         let text = match read_text(path) {
-            Ok(t) => t,
+            Ok(t) => Some(t),
             Err(why) => {
-                if is_record(&parts) {
-                    findings.push(Finding::new(Rule::ContentParse, &relpath, 1, why));
-                }
-                continue;
+                findings.push(Finding::new(Rule::ContentParse, &relpath, 1, why));
+                None
             }
         };
         let f = &mut findings;
-        match parts.as_slice() {
-            ["site.yaml"] | ["team.yaml"] | ["playbook.md"] => {}
-            ["releases", v, file] => {
+        macro_rules! parsed {
+            ($how:path) => {
+                match &text {
+                    Some(t) => $how(&relpath, t, f),
+                    None => parse::unreadable(&relpath),
+                }
+            };
+        }
+        match slot {
+            Slot::Release(v, file) => {
                 let r = release_entry(&mut releases, v);
-                match *file {
-                    "release.md" => r.release = Some(parse::record(&relpath, &text, f)),
-                    "go-no-go.md" => r.go_no_go = Some(parse::record(&relpath, &text, f)),
-                    "deployment.md" => r.deployment = Some(parse::record(&relpath, &text, f)),
-                    "rollback.md" => r.rollback = Some(parse::prose(&relpath, &text, f)),
-                    _ => unexpected(&relpath, f),
+                match file {
+                    "release.md" => r.release = Some(parsed!(parse::record)),
+                    "go-no-go.md" => r.go_no_go = Some(parsed!(parse::record)),
+                    "deployment.md" => r.deployment = Some(parsed!(parse::record)),
+                    _ => r.rollback = Some(parsed!(parse::prose)),
                 }
             }
-            ["releases", v, "signoffs", file] if file.ends_with(".md") => {
-                let gate = file.trim_end_matches(".md").to_string();
-                let parsed = parse::record(&relpath, &text, f);
+            Slot::Signoff(v, gate) => {
+                let parsed = parsed!(parse::record);
                 release_entry(&mut releases, v)
                     .signoffs
-                    .insert(gate, parsed);
+                    .insert(gate.to_string(), parsed);
             }
-            ["incidents", id, file] => {
+            Slot::Incident(id, file) => {
                 let i = incidents
                     .entry(id.to_string())
                     .or_insert_with(|| IncidentFiles {
                         id: id.to_string(),
                         ..Default::default()
                     });
-                match *file {
-                    "incident.md" => i.incident = Some(parse::record(&relpath, &text, f)),
-                    "postmortem.md" => i.postmortem = Some(parse::record(&relpath, &text, f)),
-                    _ => unexpected(&relpath, f),
+                if file == "incident.md" {
+                    i.incident = Some(parsed!(parse::record));
+                } else {
+                    i.postmortem = Some(parsed!(parse::record));
                 }
             }
-            _ => unexpected(&relpath, f),
+            Slot::Skip | Slot::Unexpected => unreachable!("handled above"),
         }
     }
 
@@ -324,8 +346,36 @@ fn release_entry<'a>(map: &'a mut IndexMap<String, ReleaseFiles>, v: &str) -> &'
     })
 }
 
-fn is_record(parts: &[&str]) -> bool {
-    matches!(parts, ["releases", ..] | ["incidents", ..] | ["site.yaml"])
+/// Where a file under content/ belongs.
+#[derive(Debug, PartialEq, Eq)]
+enum Slot<'a> {
+    /// Read elsewhere (settings) or inside a folder already reported.
+    Skip,
+    Release(&'a str, &'a str),
+    Signoff(&'a str, &'a str),
+    Incident(&'a str, &'a str),
+    Unexpected,
+}
+
+fn classify<'a>(parts: &[&'a str]) -> Slot<'a> {
+    match *parts {
+        ["site.yaml"] | ["team.yaml"] | ["playbook.md"] => Slot::Skip,
+        [
+            "releases",
+            v,
+            file @ ("release.md" | "go-no-go.md" | "deployment.md" | "rollback.md"),
+        ] => Slot::Release(v, file),
+        ["releases", v, "signoffs", file] => match file.strip_suffix(".md") {
+            Some(gate) if !gate.is_empty() => Slot::Signoff(v, gate),
+            _ => Slot::Unexpected,
+        },
+        // Files of a folder that is not an incident id are not loaded (the folder is reported).
+        ["incidents", id, file @ ("incident.md" | "postmortem.md")] if is_incident_id(id) => {
+            Slot::Incident(id, file)
+        }
+        ["incidents", id, _] if !is_incident_id(id) => Slot::Skip,
+        _ => Slot::Unexpected,
+    }
 }
 
 fn unexpected(relpath: &str, findings: &mut Vec<Finding>) {

@@ -61,6 +61,15 @@ pub fn prose<T: DeserializeOwned + Default>(
     }
 }
 
+/// A record file that could not be read at all (the reason is a finding already).
+pub fn unreadable<T>(path: &str) -> Parsed<T> {
+    Parsed {
+        path: path.to_string(),
+        doc: frontmatter::whole_yaml(""),
+        data: None,
+    }
+}
+
 /// Parses a plain YAML file (site.yaml, team.yaml).
 pub fn yaml<T: DeserializeOwned>(path: &str, raw: &str, out: &mut Vec<Finding>) -> Parsed<T> {
     typed(path, frontmatter::whole_yaml(raw), out)

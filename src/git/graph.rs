@@ -56,6 +56,18 @@ impl CommitGraph {
         self.index.contains_key(&id)
     }
 
+    /// The first-parent chain from `head` down to its root (HEAD's mainline).
+    pub fn mainline(&self, head: Oid) -> Vec<Oid> {
+        let ids: HashMap<u32, Oid> = self.index.iter().map(|(o, i)| (*i, *o)).collect();
+        let mut out = Vec::new();
+        let mut at = self.index.get(&head).copied();
+        while let Some(i) = at {
+            out.push(ids[&i]);
+            at = self.parents[i as usize].first().copied();
+        }
+        out
+    }
+
     /// Whether `ancestor` is a strict ancestor of `commit`; `None` if either is unknown.
     pub fn descends(&self, commit: Oid, ancestor: Oid) -> Option<bool> {
         let (&c, &a) = (self.index.get(&commit)?, self.index.get(&ancestor)?);

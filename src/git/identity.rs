@@ -58,6 +58,9 @@ pub struct Identities<'g> {
     mailmaps: HashMap<Oid, Rc<Mailmap>>,
     governors: HashMap<Option<Oid>, Rc<Vec<String>>>,
     signers: HashMap<Oid, Signer>,
+    /// The root of HEAD's first-parent chain: the only root that may judge
+    /// itself. Other roots (orphan histories merged in) get an empty roster.
+    trusted_root: Option<Oid>,
 }
 
 impl<'g> Identities<'g> {
@@ -68,6 +71,7 @@ impl<'g> Identities<'g> {
             mailmaps: HashMap::new(),
             governors: HashMap::new(),
             signers: HashMap::new(),
+            trusted_root: None,
         }
     }
 
@@ -136,9 +140,23 @@ impl<'g> Identities<'g> {
         Ok(self.regime_before(commit)?.governors.to_vec())
     }
 
+    /// Sets the root of HEAD's first-parent chain (see `trusted_root`).
+    pub fn trust_root(&mut self, root: Option<Oid>) {
+        self.trusted_root = root;
+        self.signers.clear();
+    }
+
     fn regime_before(&mut self, commit: Oid) -> Result<Regime, Fatal> {
         let repo = &self.git.repo;
         let c = repo.find_commit(commit).map_err(missing)?;
+        if c.parent_count() == 0 && self.trusted_root.is_some_and(|r| r != commit) {
+            // An orphan history's own roster proves nothing.
+            return Ok(Regime {
+                roster: Rc::new(Roster::default()),
+                mailmap: None,
+                governors: Rc::new(Playbook::builtin().governors),
+            });
+        }
         let base = if c.parent_count() > 0 {
             c.parent(0).map_err(missing)?
         } else {

@@ -44,15 +44,11 @@ pub fn finding(f: &Finding) -> Value {
     if !f.help.is_empty() {
         m.insert("help".into(), f.help.clone().into());
     }
-    if let Some(r) = &f.release {
-        m.insert("release".into(), r.clone().into());
-    }
+    m.insert("release".into(), f.release.clone().into());
     if let Some(i) = &f.incident {
         m.insert("incident".into(), i.clone().into());
     }
-    if let Some(c) = &f.commit {
-        m.insert("commit".into(), c.clone().into());
-    }
+    m.insert("commit".into(), f.commit.clone().into());
     Value::Object(m)
 }
 

@@ -5,7 +5,7 @@ use crate::content::ReleaseFiles;
 use crate::content::records::{GoDecision, Outcome};
 use crate::finding::{Finding, Rule};
 use crate::model::{GateState, GateView, Step};
-use crate::rules::{Ctx, checklist};
+use crate::rules::{Ctx, checklist, people};
 use crate::time;
 
 /// Judges `deployment.md`; returns it as a step when the file exists.
@@ -27,6 +27,7 @@ pub fn check(
 
     if let Some(signer) = step.signer() {
         let commit = Some(signer.commit);
+        out.extend(people::claim(signer, data.signed_by.as_deref(), path, doc));
         if !signer.holds_any(&rules.roles) {
             out.push(
                 Finding::new(

@@ -22,7 +22,9 @@ pub fn check(
         .and_then(|r| r.deploy_window.as_ref())
         .and_then(|w| time::at(&w.start));
     let hotfix = release.is_some_and(|r| {
-        r.incident.is_some()
+        r.incident
+            .as_deref()
+            .is_some_and(|id| ctx.content.incident(id).is_some())
             && ctx
                 .playbook
                 .release_type(&r.kind)
@@ -84,6 +86,7 @@ pub fn check(
     let Some(signer) = step.signer() else {
         return Some(step);
     };
+    out.extend(people::claim(signer, data.signed_by.as_deref(), path, doc));
     if !signer.holds(&rules.role) {
         out.push(
             Finding::new(

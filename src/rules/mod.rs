@@ -78,12 +78,13 @@ impl Ctx<'_> {
 pub fn run(
     ctx: &Ctx<'_>,
     guarded: &[GuardedChange],
+    mainline: &[Oid],
     identities: &mut Identities<'_>,
 ) -> Result<Status, Fatal> {
     let mut findings = ctx.content.findings.clone();
     let releases = release::all(ctx, &mut findings);
     let incidents = incident::all(ctx, &mut findings);
-    policy::check(ctx, guarded, identities, &mut findings)?;
+    policy::check(ctx, guarded, mainline, identities, &mut findings)?;
     findings.sort_by(|a, b| (&a.path, a.line, a.rule).cmp(&(&b.path, b.line, b.rule)));
     findings.dedup();
     Ok(Status {

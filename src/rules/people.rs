@@ -2,6 +2,7 @@
 
 use crate::content::frontmatter::Document;
 use crate::finding::{Finding, Rule};
+use crate::git::identity::Signer;
 use crate::rules::Ctx;
 
 /// Reports `content.unknown-person` for each id not in the roster; returns
@@ -29,4 +30,28 @@ pub fn known(
         }
     }
     ok
+}
+
+/// A record's `signed_by` claim must name its commit author.
+pub fn claim(signer: &Signer, claim: Option<&str>, path: &str, doc: &Document) -> Option<Finding> {
+    let claim = claim?;
+    if signer.person.as_deref() == Some(claim) {
+        return None;
+    }
+    let who = signer.person.as_deref().map_or_else(
+        || signer.name.clone(),
+        |id| format!("{} ({id})", signer.name),
+    );
+    Some(
+        Finding::new(
+            Rule::SignoffClaimMismatch,
+            path,
+            doc.line_of(&["signed_by"]),
+            format!("`signed_by: {claim}` but the commit author is {who}"),
+        )
+        .help(format!(
+            "`{claim}` must commit the file themselves; the git author is the signer"
+        ))
+        .commit(Some(signer.commit)),
+    )
 }

@@ -11,18 +11,27 @@ use crate::rules::Ctx;
 pub fn check(
     ctx: &Ctx<'_>,
     changes: &[GuardedChange],
+    mainline: &[git2::Oid],
     identities: &mut Identities<'_>,
     out: &mut Vec<Finding>,
 ) -> Result<(), Fatal> {
     let team = ctx.git.repo_path("content/team.yaml");
-    // Changes are newest first: the trusted one is the oldest that adds the roster.
+    // The trusted commit is the oldest on HEAD's first-parent chain that adds
+    // the roster (changes are newest first). A roster added in an orphan
+    // history merged in later is not trusted.
+    let on_mainline: std::collections::HashSet<git2::Oid> = mainline.iter().copied().collect();
     let trusted = changes
         .iter()
         .rev()
-        .find(|c| c.path == team && c.added)
+        .find(|c| c.path == team && c.added && on_mainline.contains(&c.commit))
         .map(|c| c.commit);
     for change in changes {
         if Some(change.commit) == trusted {
+            continue;
+        }
+        // Before the roster existed nobody could govern: history older than
+        // the trusted commit (e.g. an old .mailmap) is not judged.
+        if trusted.is_some_and(|t| ctx.descends(t, change.commit)) {
             continue;
         }
         if identities.is_governor(change.commit)? {

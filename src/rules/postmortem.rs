@@ -24,7 +24,12 @@ pub fn check(
     let due = resolved_at.map(|r| r + rules.within.0);
     let incident_path = files.incident.as_ref().map_or("", |p| p.path.as_str());
 
-    let Some(parsed) = &files.postmortem else {
+    // A post-mortem written but not committed does not count yet.
+    let committed = files
+        .postmortem
+        .as_ref()
+        .filter(|p| ctx.signer(&p.path).is_some());
+    let Some(parsed) = committed else {
         let d = deadline("post-mortem", due, None, ctx.now);
         if d.met == Some(false) {
             out.push(

@@ -14,8 +14,22 @@ use crate::rules::{Ctx, deploy, gonogo, signoff};
 pub fn all(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Vec<ReleaseView> {
     let mut previous: Option<&ReleaseFiles> = None;
     let mut views = Vec::new();
+    let mut seen: Vec<&semver::Version> = Vec::new();
     for files in &ctx.content.releases {
         let mut found = Vec::new();
+        // Build metadata does not make a new version (`1.0.0+build.1` is 1.0.0).
+        if let Some(v) = &files.semver {
+            if let Some(same) = seen.iter().find(|s| s.cmp_precedence(v).is_eq()) {
+                found.push(
+                    Finding::new(Rule::ReleaseVersionMismatch, format!("content/releases/{}", files.version), 1, format!(
+                        "releases/{}/ is the same version as releases/{same}/ (build metadata does not count)",
+                        files.version
+                    ))
+                    .help("give each release its own version; merge the two folders"),
+                );
+            }
+            seen.push(v);
+        }
         let view = one(ctx, files, previous, &mut found);
         for f in &mut found {
             f.release.get_or_insert_with(|| files.version.clone());
@@ -78,12 +92,15 @@ fn one(
     let go = gonogo::check(ctx, files, &gates, out);
     let deployment = deploy::check(ctx, files, &gates, go.as_ref(), out);
 
+    // A decision or deployment counts only when committed by someone who may record it.
     let go_decision = go.as_ref().and_then(|s| {
-        s.signer()?;
+        s.signer()
+            .filter(|who| who.holds(&ctx.playbook.go_no_go.role))?;
         files.go_no_go.as_ref()?.data.as_ref().map(|g| g.decision)
     });
     let outcome = deployment.as_ref().and_then(|s| {
-        s.signer()?;
+        s.signer()
+            .filter(|who| who.holds_any(&ctx.playbook.deployment.roles))?;
         files.deployment.as_ref()?.data.as_ref().map(|d| d.outcome)
     });
     let state = match (outcome, go_decision) {

@@ -7,7 +7,7 @@ use crate::content::records::Approval;
 use crate::finding::{Finding, Rule};
 use crate::git::signature::{self, Seal};
 use crate::model::{GateState, GateView, Origin};
-use crate::rules::{Ctx, checklist};
+use crate::rules::{Ctx, checklist, people};
 
 /// Judges the sign-offs of one release and returns its gates in handoff order.
 pub fn gates(ctx: &Ctx<'_>, files: &ReleaseFiles, out: &mut Vec<Finding>) -> Vec<GateView> {
@@ -105,17 +105,8 @@ pub fn gates(ctx: &Ctx<'_>, files: &ReleaseFiles, out: &mut Vec<Finding>) -> Vec
                     }
                     _ => {}
                 }
-                if let Some(claim) = parsed.data.as_ref().and_then(|d| d.signed_by.as_deref())
-                    && signer.person.as_deref() != Some(claim)
-                {
-                    found.push(
-                            Finding::new(Rule::SignoffClaimMismatch, path, doc.line_of(&["signed_by"]), format!(
-                                "`signed_by: {claim}` but the commit author is {who}"
-                            ))
-                            .help(format!("`{claim}` must commit the file themselves; the git author is the signer"))
-                            .commit(commit),
-                        );
-                }
+                let claimed = parsed.data.as_ref().and_then(|d| d.signed_by.as_deref());
+                found.extend(people::claim(signer, claimed, path, doc));
                 let seal = signature::seal(&ctx.git.repo, signer.commit, &signer.keys);
                 let required = ctx.playbook.require_signed_signoffs;
                 match &seal {
@@ -138,7 +129,7 @@ pub fn gates(ctx: &Ctx<'_>, files: &ReleaseFiles, out: &mut Vec<Finding>) -> Vec
                 }
                 if !signer.co_authors.is_empty() {
                     found.push(
-                        Finding::new(Rule::SignoffWrongRole, path, 1, format!(
+                        Finding::new(Rule::SignoffClaimMismatch, path, 1, format!(
                             "commit {} has Co-authored-by trailers ({}); only its author, {}, counts as the signer",
                             signer.short(),
                             signer.co_authors.join(", "),

@@ -48,7 +48,18 @@ pub fn handle(request: Request, shared: &Shared) {
         (200, path)
     } else if site.files.contains_key(&format!("{path}/index.html")) {
         drop(site);
-        let location = format!("{}/", raw.trim_end_matches('/'));
+        // Built from the cleaned path, never from the raw request (`//host` would leave the site).
+        let location = format!("/{}", path.trim_end_matches("index.html"));
+        let location: String = format!("{}/", location.trim_end_matches('/'))
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_graphic() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
         let _ = request.respond(Response::empty(301).with_header(header("Location", &location)));
         return;
     } else {
@@ -209,5 +220,6 @@ mod tests {
         assert_eq!(normalise("/%2e%2e/secret"), None);
         assert_eq!(normalise("/a/..%2f..%2fb"), None);
         assert_eq!(normalise("/%zz"), None);
+        assert_eq!(normalise("//releases").as_deref(), Some("releases"));
     }
 }

@@ -25,6 +25,8 @@ pub struct ServeOptions {
     pub interface: String,
     pub port: u16,
     pub open: bool,
+    /// The clock for deadline rules (default: the current time at each rebuild).
+    pub now: Option<crate::time::Instant>,
 }
 
 /// The site as served now.
@@ -75,7 +77,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
         site: RwLock::new(Site::default()),
         listeners: Mutex::new(Vec::new()),
     });
-    rebuild(&root, &url, &shared);
+    rebuild(&root, &url, opts.now, &shared);
     let (tx, rx) = std::sync::mpsc::channel();
     let _watcher = watch::start(&root, git_dir.as_deref(), tx)?;
     println!("Serving {} on {url} (Ctrl-C to stop)", root.display());
@@ -89,10 +91,10 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
     }
 
     {
-        let (root, url, shared) = (root.clone(), url.clone(), shared.clone());
+        let (root, url, shared, now) = (root.clone(), url.clone(), shared.clone(), opts.now);
         std::thread::spawn(move || {
             while watch::next_batch(&rx) {
-                rebuild(&root, &url, &shared);
+                rebuild(&root, &url, now, &shared);
             }
         });
     }
@@ -105,11 +107,11 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
 
 /// Checks and renders the site; on success swaps it in, otherwise keeps the
 /// last good site and records the problem. Tells open pages either way.
-fn rebuild(root: &std::path::Path, url: &str, shared: &Shared) {
+fn rebuild(root: &std::path::Path, url: &str, now: Option<crate::time::Instant>, shared: &Shared) {
     let started = Clock::now();
     let result = check::run(&check::Options {
         root: Some(root.to_path_buf()),
-        now: None,
+        now,
     })
     .and_then(|checked| {
         let broken: Vec<String> = checked

@@ -49,6 +49,11 @@ pub fn build(opts: &BuildOptions) -> Result<Built, Fatal> {
         .out
         .clone()
         .unwrap_or_else(|| output::default_out(&checked.content.root));
+    if opts.base_url.is_none() && checked.content.site.base_url.is_none() {
+        eprintln!(
+            "warning: no base_url in content/site.yaml and no --base-url: the feed, sitemap and canonical links point at {FALLBACK_BASE_URL}"
+        );
+    }
     build_from(&checked, &out, opts.base_url.as_deref())
 }
 
@@ -309,7 +314,7 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
     files.push(("sitemap.xml".into(), sitemap::render(&sitemap).into_bytes()));
     files.push((
         "status.json".into(),
-        report::json::render(status).into_bytes(),
+        view::redact_emails(&report::json::render(status)).into_bytes(),
     ));
     files.push((
         "robots.txt".into(),

@@ -38,7 +38,26 @@ pub fn load(root: &Path, name: Option<&str>) -> Result<Theme, Fatal> {
         }
     }
     if let Some(name) = name {
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(Fatal::new(format!(
+                "site.yaml selects theme `{name}`, which is not a theme name"
+            ))
+            .help("name a folder under themes/ with letters, digits, `-` or `_`"));
+        }
         let dir = root.join("themes").join(name);
+        if dir
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(Fatal::new(format!(
+                "themes/{name} is a symlink; baton does not follow symlinks"
+            ))
+            .help("put the theme's files in the folder itself"));
+        }
         if !dir.is_dir() {
             return Err(Fatal::new(format!("site.yaml selects theme `{name}`, but themes/{name}/ does not exist"))
                 .help("create the folder with the templates to override, or remove `theme:` from site.yaml"));

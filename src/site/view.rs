@@ -38,10 +38,35 @@ pub fn findings<'a>(fs: impl Iterator<Item = &'a Finding>) -> Vec<FindingCtx> {
         severity: if f.is_error() { "error" } else { "warning" },
         path: f.path.clone(),
         line: f.line,
-        message: f.message.clone(),
-        help: f.help.clone(),
+        message: redact_emails(&f.message),
+        help: redact_emails(&f.help),
     })
     .collect()
+}
+
+/// Removes ` <someone@example.com>` from text published on the site: the
+/// site names people, it does not publish their e-mail addresses.
+pub fn redact_emails(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        let Some(close) = rest[open..].find('>').map(|c| open + c) else {
+            break;
+        };
+        let inside = &rest[open + 1..close];
+        if inside.contains('@') && !inside.contains(char::is_whitespace) {
+            out.push_str(rest[..open].trim_end_matches(' '));
+            if !out.is_empty() && !rest[close + 1..].starts_with([',', ')', '.', ';']) {
+                out.push(' ');
+            }
+            rest = rest[close + 1..].trim_start_matches(' ');
+        } else {
+            out.push_str(&rest[..=close]);
+            rest = &rest[close + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[derive(Serialize, Clone)]
@@ -233,6 +258,7 @@ impl Builder<'_> {
             commit_url: self
                 .repo_url
                 .as_ref()
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
                 .map(|u| format!("{}/commit/{}", u.trim_end_matches('/'), s.commit)),
             at: when(s.when),
             at_iso: s.when.to_rfc3339(),
@@ -436,6 +462,13 @@ impl Builder<'_> {
     fn notes(&self, body: &str) -> Vec<SectionCtx> {
         let sections = markdown::sections(body);
         let mut out = Vec::new();
+        // Text before the first section heading comes first, untitled.
+        if let Some((_, intro)) = sections.first().filter(|(t, _)| t.is_empty()) {
+            out.push(SectionCtx {
+                title: String::new(),
+                html: markdown::render(intro, 1),
+            });
+        }
         for want in &self.content.playbook.release_notes {
             if let Some((t, md)) = sections.iter().find(|(t, _)| t.eq_ignore_ascii_case(want)) {
                 out.push(SectionCtx {

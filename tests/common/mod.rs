@@ -865,3 +865,314 @@ pub fn rushed_patch(repo: &Repo, version: &str, incident: Option<&str>) {
         );
     }
 }
+
+// ---- hostile input, forgery and faults ----
+
+impl Repo {
+    /// Writes raw bytes (invalid UTF-8, a BOM, CRLF) to a file, creating folders.
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> &Self {
+        let p = self.file(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+        self
+    }
+}
+
+/// What one run of the binary printed, and its exit code.
+#[derive(Debug)]
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// How long one run of baton may take before it counts as a hang.
+pub const HANG: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs `baton ARGS` in `dir` with a time limit; asserts that it neither
+/// hung (killed at [`HANG`]) nor panicked.
+#[track_caller]
+pub fn run_baton_in(dir: &Path, args: &[&str]) -> Ran {
+    let out = assert_cmd::Command::cargo_bin("baton")
+        .expect("binary built")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .timeout(HANG)
+        .output()
+        .unwrap();
+    let ran = Ran {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !ran.stderr.contains("panicked"),
+        "baton {args:?} panicked:\n{}",
+        ran.stderr
+    );
+    assert!(
+        ran.code != -1,
+        "baton {args:?} hung or died from a signal ({:?}):\n{}",
+        out.status,
+        ran.stderr
+    );
+    ran
+}
+
+/// [`run_baton_in`] at the repository's top.
+#[track_caller]
+pub fn run_baton(repo: &Repo, args: &[&str]) -> Ran {
+    run_baton_in(repo.path(), args)
+}
+
+/// `check --format json --now NOW` plus `extra`, guarded against hangs and
+/// panics; the parsed JSON and the exit code.
+#[track_caller]
+pub fn check_safely(repo: &Repo, extra: &[&str]) -> (Value, i32) {
+    let mut args = vec!["check", "--format", "json", "--now", NOW];
+    args.extend_from_slice(extra);
+    let ran = run_baton(repo, &args);
+    let v: Value = serde_json::from_str(&ran.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check printed no JSON ({e}); exit {}\nstdout: {}\nstderr: {}",
+            ran.code, ran.stdout, ran.stderr
+        )
+    });
+    (v, ran.code)
+}
+
+/// Findings of one rule on one path.
+pub fn findings_at<'a>(v: &'a Value, rule: &str, path: &str) -> Vec<&'a Value> {
+    findings(v, rule)
+        .into_iter()
+        .filter(|f| f["path"] == path)
+        .collect()
+}
+
+/// Every file under `dir` (symlinks not followed): relative path → bytes.
+pub fn tree_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+            let path = entry.path();
+            let kind = entry.file_type().unwrap();
+            if kind.is_dir() {
+                walk(base, &path, out);
+            } else if kind.is_file() {
+                let rel = path
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Attribute names and values of a tag's inside, honouring quotes.
+fn tag_attributes(inside: &str) -> Vec<(String, String)> {
+    let chars: Vec<char> = inside
+        .trim_end_matches('>')
+        .trim_end_matches('/')
+        .chars()
+        .collect();
+    let (mut i, mut out) = (0, Vec::new());
+    while i < chars.len() {
+        while i < chars.len() && (chars[i].is_whitespace() || chars[i] == '/') {
+            i += 1;
+        }
+        let start = i;
+        while i < chars.len() && !chars[i].is_whitespace() && chars[i] != '=' {
+            i += 1;
+        }
+        let name: String = chars[start..i].iter().collect();
+        let mut value = String::new();
+        if i < chars.len() && chars[i] == '=' {
+            i += 1;
+            if i < chars.len() && (chars[i] == '"' || chars[i] == '\'') {
+                let q = chars[i];
+                i += 1;
+                while i < chars.len() && chars[i] != q {
+                    value.push(chars[i]);
+                    i += 1;
+                }
+                i += 1;
+            } else {
+                while i < chars.len() && !chars[i].is_whitespace() {
+                    value.push(chars[i]);
+                    i += 1;
+                }
+            }
+        }
+        if !name.is_empty() {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// The first piece of script markup in HTML, if any: a script-capable
+/// element, an event handler, an inline style, or a `javascript:`,
+/// `vbscript:` or `data:` URL. Escaped text (`&lt;script&gt;`) is harmless.
+pub fn script_in(html: &str) -> Option<String> {
+    const ELEMENTS: &[&str] = &[
+        "script", "iframe", "object", "embed", "style", "base", "frame", "svg", "math", "form",
+    ];
+    const URLS: &[&str] = &[
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "xlink:href",
+        "data",
+        "poster",
+    ];
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..]
+            .find('>')
+            .map_or(rest.len(), |e| start + e + 1);
+        let tag = rest[start..end].to_ascii_lowercase();
+        let name: String = tag[1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if ELEMENTS.contains(&name.as_str()) || (name == "meta" && tag.contains("http-equiv")) {
+            return Some(tag);
+        }
+        for (attr, value) in tag_attributes(&tag[1 + name.len()..]) {
+            let url = value.trim();
+            if attr.starts_with("on")
+                || attr == "style"
+                || (URLS.contains(&attr.as_str())
+                    && ["javascript:", "vbscript:", "data:"]
+                        .iter()
+                        .any(|s| url.starts_with(s)))
+            {
+                return Some(tag);
+            }
+        }
+        rest = &rest[end..];
+    }
+    None
+}
+
+/// Asserts that no HTML page of a built site carries script markup; returns the pages.
+#[track_caller]
+pub fn assert_site_has_no_script(site: &Path) -> std::collections::BTreeMap<String, String> {
+    let pages: std::collections::BTreeMap<String, String> = tree_files(site)
+        .into_iter()
+        .filter(|(p, _)| p.ends_with(".html"))
+        .map(|(p, b)| (p, String::from_utf8_lossy(&b).into_owned()))
+        .collect();
+    assert!(!pages.is_empty(), "no pages in {}", site.display());
+    for (page, html) in &pages {
+        if let Some(tag) = script_in(html) {
+            panic!("script reached {page}: {tag}");
+        }
+    }
+    pages
+}
+
+/// A `baton serve --port 0` process in a repository, killed on drop; its
+/// stderr goes to a log file, to look for panics in its threads.
+pub struct Served {
+    pub child: std::process::Child,
+    /// `127.0.0.1:PORT`
+    pub addr: String,
+    log_dir: TempDir,
+}
+
+impl Served {
+    /// Starts the server and waits for the address it prints.
+    pub fn start(repo: &Repo) -> Served {
+        use std::io::BufRead;
+        let log_dir = tempfile::tempdir().unwrap();
+        let log = std::fs::File::create(log_dir.path().join("stderr")).unwrap();
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("baton"))
+            .args(["serve", "--port", "0"])
+            .current_dir(repo.path())
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|s| s.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        Served {
+            child,
+            addr,
+            log_dir,
+        }
+    }
+
+    /// What the server wrote to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_dir.path().join("stderr")).unwrap_or_default()
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// GET over plain HTTP/1.0: (status, body); panics when the server does not answer.
+    #[track_caller]
+    pub fn get(&self, path: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&self.addr)
+            .unwrap_or_else(|e| panic!("the server does not answer: {e}"));
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        write!(s, "GET {path} HTTP/1.0\r\nHost: {}\r\n\r\n", self.addr).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let out = String::from_utf8_lossy(&raw);
+        let status = out
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = out
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// Polls `path` until its body satisfies `ok` (rebuilds are debounced); returns it.
+    #[track_caller]
+    pub fn eventually(&self, path: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let (_, body) = self.get(path);
+            if ok(&body) {
+                return body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting on {path}; last body:\n{body}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
