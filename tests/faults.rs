@@ -278,7 +278,6 @@ fn serve_survives_a_record_deleted_while_it_is_read() {
 /// (the old one sits in `.public.baton-old-*`). Hunted here by killing each
 /// build the moment the old site's folder appears.
 #[test]
-#[ignore = "BUG: the swap is two renames; a build killed between them leaves no public/ at all"]
 fn a_build_killed_during_the_swap_leaves_a_site() {
     let repo = many_releases(3);
     let ran = run_baton(&repo, &["build", "--now", NOW]);

@@ -191,7 +191,6 @@ fn empty_and_half_written_records_are_parse_errors() {
 /// multi-byte character, or over 1 MiB) is a broken sign-off: its gate is
 /// invalid, like one with broken YAML, not "pending: no sign-off yet".
 #[test]
-#[ignore = "BUG: a sign-off that is not UTF-8 or over 1 MiB leaves its gate \"pending\" (no sign-off yet) instead of invalid"]
 fn an_unreadable_signoff_makes_its_gate_invalid() {
     let repo = developed();
     let cafe = format!("{}Café", quality_md());
@@ -383,7 +382,6 @@ fn deeply_nested_bodies_build_without_a_crash() {
 /// the 1 MiB cap on records. Rendering must stay about linear, so a
 /// hostile body cannot hang `baton build` (and CI) or `baton serve`.
 #[test]
-#[ignore = "BUG: rendering nested lists/quotes/HTML is superlinear: 10,000 nested `- ` take ~40 s, 100,000 never finish"]
 fn a_deeply_nested_body_cannot_hang_the_build() {
     for deep in [
         "- ".repeat(100_000) + "item",
@@ -391,14 +389,9 @@ fn a_deeply_nested_body_cannot_hang_the_build() {
         "<div>".repeat(100_000),
     ] {
         let repo = release_with_body(&deep);
-        let started = std::time::Instant::now();
+        // run_baton fails the test if baton hangs past its time limit.
         let ran = run_baton(&repo, &["build", "--now", NOW]);
         assert_eq!(ran.code, 0, "{}", ran.stderr);
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "build took {:?}",
-            started.elapsed()
-        );
     }
 }
 
@@ -468,7 +461,6 @@ fn a_roster_over_one_mebibyte_is_exit_2() {
 /// A stray text file outside the layout is reported; a stray binary or
 /// huge one must be too, not skipped because it cannot be read as text.
 #[test]
-#[ignore = "BUG: unreadable files outside the records layout (binary, > 1 MiB) get no finding at all"]
 fn binary_and_huge_files_outside_the_layout_are_reported() {
     let repo = Repo::with_team();
     repo.write("content/notes.txt", "stray\n");
@@ -928,7 +920,6 @@ fn odd_incident_ids_are_errors_and_pages_stay_inside_the_site() {
 /// ignored"; then its incident must not be judged and published as if it
 /// were valid (or the finding must not claim that it is ignored).
 #[test]
-#[ignore = "BUG: a badly named incident folder is reported as \"ignored\" but its incident is still judged and published"]
 fn an_incident_folder_reported_as_ignored_is_ignored() {
     let repo = incident_world();
     let id = "2026-02-20-Checkout";
@@ -952,7 +943,6 @@ fn an_incident_folder_reported_as_ignored_is_ignored() {
 /// A patch naming an incident that does not exist gets neither the
 /// incident's hotfix clock nor the go/no-go lead: something must say so.
 #[test]
-#[ignore = "BUG: a patch naming a nonexistent incident is silently exempt from gonogo.missing/gonogo.late"]
 fn a_patch_naming_a_missing_incident_is_not_exempt_from_the_go_no_go() {
     // Control: the same rushed patch naming no incident misses its go/no-go.
     let control = incident_world();
@@ -1016,7 +1006,6 @@ fn the_same_version_in_other_folders_is_a_version_mismatch() {
 /// `1.0.0+build.1` is 1.0.0 again (build metadata has no precedence):
 /// releasing it as a patch of 1.0.0 must not pass silently.
 #[test]
-#[ignore = "BUG: a release differing from an earlier one only in build metadata passes as a \"patch bump\""]
 fn a_version_differing_only_in_build_metadata_is_a_duplicate() {
     let repo = Repo::with_team();
     shipped_release(&repo, "1.0.0", "major", "2026-01");
@@ -1066,7 +1055,6 @@ fn files_not_named_after_a_gate_never_stand_in_for_one() {
 /// `quality.md.md` is not `quality.md`: it must not replace the quality
 /// sign-off (here hiding its rejection) and must itself be reported.
 #[test]
-#[ignore = "BUG: signoffs/quality.md.md is taken as the quality gate and silently hides quality.md"]
 fn a_doubled_extension_does_not_replace_a_gate() {
     let repo = developed();
     let path = signoff_path(V, "quality");

@@ -20,8 +20,12 @@ pub fn all(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Vec<ReleaseView> {
         // Build metadata does not make a new version (`1.0.0+build.1` is 1.0.0).
         if let Some(v) = &files.semver {
             if let Some(same) = seen.iter().find(|s| s.cmp_precedence(v).is_eq()) {
+                let at = files.release.as_ref().map_or_else(
+                    || format!("content/releases/{}", files.version),
+                    |p| p.path.clone(),
+                );
                 found.push(
-                    Finding::new(Rule::ReleaseVersionMismatch, format!("content/releases/{}", files.version), 1, format!(
+                    Finding::new(Rule::ReleaseVersionMismatch, at, 1, format!(
                         "releases/{}/ is the same version as releases/{same}/ (build metadata does not count)",
                         files.version
                     ))

@@ -28,6 +28,11 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
 /// Renders Markdown to sanitised HTML. Headings are shifted down by
 /// `shift` levels so a body's `##` fits under the page's own headings.
 pub fn render(source: &str, shift: u8) -> String {
+    if too_deep(source) {
+        // Deep nesting costs Markdown and HTML parsers far more than its size:
+        // show such a body as plain text rather than let it stall a build.
+        return format!("<pre>{}</pre>", crate::site::theme::escape(source));
+    }
     let parser = Parser::new_ext(source, options()).map(|e| match e {
         Event::Start(Tag::Heading {
             level,
@@ -46,6 +51,19 @@ pub fn render(source: &str, shift: u8) -> String {
     let mut out = String::new();
     html::push_html(&mut out, parser);
     sanitize(&out)
+}
+
+/// Whether a body nests deeper than any real record does (lists, quotes, tags).
+fn too_deep(source: &str) -> bool {
+    const MAX_PREFIX: usize = 200;
+    const MAX_TAGS: usize = 2_000;
+    let deep_line = source.lines().any(|l| {
+        l.bytes()
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'>' | b'-' | b'*' | b'+'))
+            .count()
+            > MAX_PREFIX
+    });
+    deep_line || source.matches('<').count() > MAX_TAGS || source.matches('[').count() > MAX_TAGS
 }
 
 /// Cleans HTML through the allow-list.
@@ -107,6 +125,13 @@ mod tests {
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn deep_nesting_is_shown_as_text() {
+        let html = render(&("- ".repeat(5_000) + "item"), 0);
+        assert!(html.starts_with("<pre>"));
+        assert!(render(&"<div>".repeat(10_000), 0).starts_with("<pre>&lt;div&gt;"));
     }
 
     #[test]

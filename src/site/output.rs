@@ -19,6 +19,7 @@ pub fn publish(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "site".into());
+    recover(parent, &name, out);
     let unique = format!(
         "{}-{}",
         std::process::id(),
@@ -49,6 +50,12 @@ fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
 
 fn swap(tmp: &Path, out: &Path, old: &Path) -> Result<(), Fatal> {
     if out.exists() {
+        // One atomic step where the system has it: readers and a killed
+        // build see the old site or the new one, never none.
+        if exchange(tmp, out).is_ok() {
+            fs::rename(tmp, old).map_err(|e| io(tmp, e))?;
+            return Ok(());
+        }
         fs::rename(out, old).map_err(|e| io(out, e))?;
     }
     if let Err(e) = fs::rename(tmp, out) {
@@ -57,6 +64,68 @@ fn swap(tmp: &Path, out: &Path, old: &Path) -> Result<(), Fatal> {
         return Err(io(out, e));
     }
     Ok(())
+}
+
+/// Swaps two paths atomically (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both arguments are valid NUL-terminated paths that outlive the call.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// Removes temporary folders left by builds that were killed, and brings
+/// back a previous site that a killed build had moved aside.
+fn recover(parent: &Path, name: &str, out: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let file = e.file_name().to_string_lossy().to_string();
+        let Some(rest) = file
+            .strip_prefix(&format!(".{name}.baton-tmp-"))
+            .map(|r| (r, false))
+            .or_else(|| {
+                file.strip_prefix(&format!(".{name}.baton-old-"))
+                    .map(|r| (r, true))
+            })
+        else {
+            continue;
+        };
+        let pid = rest.0.split('-').next().unwrap_or("");
+        if pid.is_empty()
+            || Path::new("/proc").join(pid).exists()
+            || !Path::new("/proc/self").exists()
+        {
+            continue; // a live build's folder, or no way to tell
+        }
+        if rest.1 && !out.exists() {
+            let _ = fs::rename(e.path(), out);
+        } else {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Refuses to replace a folder that is not a previous site (a typo in
