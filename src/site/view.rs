@@ -311,7 +311,7 @@ impl Builder<'_> {
             checklist: data
                 .map(|d| self.checklist(items, &d.checklist))
                 .unwrap_or_default(),
-            reasons: g.reasons.clone(),
+            reasons: g.reasons.iter().map(|r| redact_emails(r)).collect(),
             notes_html: parsed
                 .map(|p| markdown::render(&p.doc.body, 2))
                 .unwrap_or_default(),
@@ -446,7 +446,7 @@ impl Builder<'_> {
             requirements,
             incidents,
             fixes,
-            blockers: r.blockers.clone(),
+            blockers: r.blockers.iter().map(|b| redact_emails(b)).collect(),
             findings: findings(
                 self.status
                     .findings
