@@ -161,96 +161,10 @@ const XSS: &[&str] = &[
     "<svg><a xlink:href=\"javascript:alert(1)\"><text>x</text></a></svg>",
 ];
 
-/// Attribute names and values of a tag's inside, honouring quotes.
-fn attributes(inside: &str) -> Vec<(String, String)> {
-    let chars: Vec<char> = inside
-        .trim_end_matches('>')
-        .trim_end_matches('/')
-        .chars()
-        .collect();
-    let (mut i, mut out) = (0, Vec::new());
-    while i < chars.len() {
-        while i < chars.len() && (chars[i].is_whitespace() || chars[i] == '/') {
-            i += 1;
-        }
-        let start = i;
-        while i < chars.len() && !chars[i].is_whitespace() && chars[i] != '=' {
-            i += 1;
-        }
-        let name: String = chars[start..i].iter().collect();
-        let mut value = String::new();
-        if i < chars.len() && chars[i] == '=' {
-            i += 1;
-            if i < chars.len() && (chars[i] == '"' || chars[i] == '\'') {
-                let q = chars[i];
-                i += 1;
-                while i < chars.len() && chars[i] != q {
-                    value.push(chars[i]);
-                    i += 1;
-                }
-                i += 1;
-            } else {
-                while i < chars.len() && !chars[i].is_whitespace() {
-                    value.push(chars[i]);
-                    i += 1;
-                }
-            }
-        }
-        if !name.is_empty() {
-            out.push((name, value));
-        }
-    }
-    out
-}
-
-/// Scans the real tags of a page (escaped text such as `&lt;script&gt;` is
-/// harmless) for script elements, event handlers and script URLs.
+/// Fails on the first script markup (the scanner lives in tests/common).
 fn assert_no_script(html: &str) {
-    let mut rest = html;
-    while let Some(start) = rest.find('<') {
-        let end = rest[start..]
-            .find('>')
-            .map_or(rest.len(), |e| start + e + 1);
-        let tag = rest[start..end].to_ascii_lowercase();
-        let name: String = tag[1..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
-        assert!(
-            ![
-                "script", "iframe", "object", "embed", "style", "base", "frame", "svg", "math",
-                "form", "meta"
-            ]
-            .contains(&name.as_str())
-                || (name == "meta" && !tag.contains("http-equiv")),
-            "forbidden element: {tag}"
-        );
-        for (attr, value) in attributes(&tag[1 + name.len()..]) {
-            assert!(
-                !attr.starts_with("on"),
-                "event handler reached the page: {tag}"
-            );
-            assert!(attr != "style", "inline style reached the page: {tag}");
-            if [
-                "href",
-                "src",
-                "action",
-                "formaction",
-                "xlink:href",
-                "data",
-                "poster",
-            ]
-            .contains(&attr.as_str())
-            {
-                for scheme in ["javascript:", "vbscript:", "data:"] {
-                    assert!(
-                        !value.trim().starts_with(scheme),
-                        "script URL reached the page: {tag}"
-                    );
-                }
-            }
-        }
-        rest = &rest[end..];
+    if let Some(tag) = script_in(html) {
+        panic!("script reached the page: {tag}");
     }
 }
 
