@@ -35,7 +35,7 @@ rules! {
     ContentUnknownField = "content.unknown-field", Warning, "A field or checklist item the playbook does not know (often a typo such as `decison:`).";
     ContentBadTimestamp = "content.bad-timestamp", Error, "A timestamp is not RFC 3339 with an offset (`2026-11-30T14:00:00Z`).";
     ContentUnknownPerson = "content.unknown-person", Error, "A person id that is not in team.yaml.";
-    ContentUnexpectedFile = "content.unexpected-file", Warning, "A file or folder that is not part of the records layout, or a symlink (never followed).";
+    ContentUnexpectedFile = "content.unexpected-file", Warning, "A file or folder outside the records layout, or a symlink (never followed): a warning; an error where records would be lost (a release folder without release.md, a badly named incident folder).";
     ReleaseVersionMismatch = "release.version-mismatch", Error, "release.md's `version` differs from its folder name, or the folder is not a semver version.";
     ReleaseTypeMismatch = "release.type-mismatch", Error, "The release `type` does not match the version bump from the previous release.";
     ReleaseNotesIncomplete = "release.notes-incomplete", Error, "The release notes lack one of the template's H2 sections.";
