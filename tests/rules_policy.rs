@@ -429,3 +429,30 @@ fn an_orphan_history_cannot_bring_its_own_roster() {
     assert_eq!(f["path"], "content/team.yaml");
     assert_ne!(v["summary"]["errors"], 0);
 }
+
+/// A release manager's typo in team.yaml, fixed by the next commit: the fix
+/// is judged by the last roster that could be read, not an empty one.
+#[test]
+fn a_roster_typo_can_be_fixed_by_a_governor() {
+    let repo = Repo::with_team();
+    repo.commit_file(
+        ADA,
+        "2026-02-01T10:00:00Z",
+        "content/team.yaml",
+        &TEAM.replace("people:", "people: [oops"),
+    );
+    repo.commit_file(ADA, "2026-02-01T11:00:00Z", "content/team.yaml", TEAM);
+    let v = repo.check();
+    assert_silent(&v, "policy.unauthorized-change");
+    // The same fix by a developer is still not allowed.
+    repo.commit_file(
+        ADA,
+        "2026-02-02T10:00:00Z",
+        "content/team.yaml",
+        &TEAM.replace("people:", "people: [oops"),
+    );
+    repo.commit_file(DEV, "2026-02-02T11:00:00Z", "content/team.yaml", TEAM);
+    let v = repo.check();
+    let f = assert_fires(&v, "policy.unauthorized-change");
+    assert_eq!(f["commit"], repo.head());
+}

@@ -146,6 +146,29 @@ impl<'g> Identities<'g> {
         self.signers.clear();
     }
 
+    /// The roster in `commit`; if its team.yaml does not parse (a typo that a
+    /// later commit fixes), the last readable one along first parents, so
+    /// the fix is judged by the roster people actually had.
+    fn last_readable_roster(&self, commit: &git2::Commit<'_>) -> Result<Roster, Fatal> {
+        let team = self.git.repo_path("content/team.yaml");
+        let mut at = commit.clone();
+        for _ in 0..1000 {
+            match self.git.blob_at(&at.tree().map_err(missing)?, &team)? {
+                None => return Ok(Roster::default()),
+                Some(text) => {
+                    if let Ok(r) = serde_yaml::from_slice::<Roster>(&text) {
+                        return Ok(r);
+                    }
+                }
+            }
+            match at.parent(0) {
+                Ok(p) => at = p,
+                Err(_) => break,
+            }
+        }
+        Ok(Roster::default())
+    }
+
     fn regime_before(&mut self, commit: Oid) -> Result<Regime, Fatal> {
         let repo = &self.git.repo;
         let c = repo.find_commit(commit).map_err(missing)?;
@@ -174,9 +197,7 @@ impl<'g> Identities<'g> {
         let roster = match self.rosters.get(&roster_id) {
             Some(r) => r.clone(),
             None => {
-                let text = self.git.blob_at(&tree, &team)?.unwrap_or_default();
-                let r: Roster = serde_yaml::from_slice(&text).unwrap_or_default();
-                let r = Rc::new(r);
+                let r = Rc::new(self.last_readable_roster(&base)?);
                 self.rosters.insert(roster_id, r.clone());
                 r
             }
