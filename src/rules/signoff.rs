@@ -151,6 +151,10 @@ pub fn gates(ctx: &Ctx<'_>, files: &ReleaseFiles, out: &mut Vec<Finding>) -> Vec
                     if !ok {
                         let why = match earlier {
                             None => format!("the {before} sign-off was not committed before it"),
+                            Some(e) if e.commit == signer.commit => format!(
+                                "both were committed in the same commit {}; each gate is signed in its own commit after the one before",
+                                signer.short()
+                            ),
                             Some(e) => format!(
                                 "its commit {} does not descend from the {before} sign-off's commit {}",
                                 signer.short(),
