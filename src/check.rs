@@ -110,9 +110,11 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         .unwrap_or_default();
     identities.trust_root(mainline.last().copied());
     let mut origins: HashMap<String, Origin> = HashMap::new();
+    let mut rosters = HashMap::new();
     for (p, rp) in committed.iter().zip(&repo_paths) {
         if let Some(commit) = history.last.get(rp) {
             origins.insert(p.clone(), Origin::Committed(identities.signer(*commit)?));
+            rosters.insert(p.clone(), identities.roster_before(*commit)?);
         }
     }
     let ctx = Ctx {
@@ -120,6 +122,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         playbook: &content.playbook,
         roster: &content.roster,
         origins: &origins,
+        rosters: &rosters,
         git: &git,
         graph: &history.graph,
         now,

@@ -692,3 +692,38 @@ fn resolution_incomplete_is_silent_for_a_complete_resolution() {
     let (v, _) = check(&valid_incident(), NOW);
     assert_silent(&v, "incident.resolution-incomplete");
 }
+
+/// People and roles in an incident are judged by the roster before the
+/// incident's commit: someone who leaves the team later does not turn an old
+/// incident into errors.
+#[test]
+fn people_who_left_later_still_count_for_old_incidents() {
+    let repo = incident_world();
+    commit_incident(&repo, INCIDENT, &valid_incident());
+    let before = repo.check();
+    assert!(
+        findings(&before, "content.unknown-person").is_empty(),
+        "{before:#}"
+    );
+    // Grace (QA lead, the rollback validator) leaves; a release manager updates the roster.
+    let team: String = TEAM
+        .lines()
+        .filter(|l| !l.contains("id: grace"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    repo.commit_file(ADA, "2026-03-01T09:00:00Z", "content/team.yaml", &team);
+    let after = repo.check_at("2026-03-02T12:00:00Z").0;
+    let incident_path = format!("content/incidents/{INCIDENT}/incident.md");
+    for rule in [
+        "content.unknown-person",
+        "incident.rollback-target",
+        "incident.rollback-incomplete",
+    ] {
+        assert!(
+            findings(&after, rule)
+                .iter()
+                .all(|f| f["path"] != incident_path.as_str()),
+            "{rule} on the old incident after grace left: {after:#}"
+        );
+    }
+}

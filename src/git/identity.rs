@@ -128,6 +128,11 @@ impl<'g> Identities<'g> {
         Ok(signer)
     }
 
+    /// The roster as it stood before a commit (in its first parent).
+    pub fn roster_before(&mut self, commit: Oid) -> Result<Rc<Roster>, Fatal> {
+        Ok(self.regime_before(commit)?.roster)
+    }
+
     /// Whether the commit's author was a governor per its first parent.
     pub fn is_governor(&mut self, commit: Oid) -> Result<bool, Fatal> {
         let regime = self.regime_before(commit)?;

@@ -226,8 +226,8 @@ fn one(ctx: &Ctx<'_>, files: &IncidentFiles, out: &mut Vec<Finding>) -> Incident
             );
         }
         if let Some(to) = &esc.to
-            && ctx.roster.get(to).is_some()
-            && !ctx.roster.holds(to, &rules.escalate_to)
+            && ctx.roster_for(p).get(to).is_some()
+            && !ctx.roster_for(p).holds(to, &rules.escalate_to)
         {
             out.push(
                 Finding::new(
@@ -248,7 +248,7 @@ fn one(ctx: &Ctx<'_>, files: &IncidentFiles, out: &mut Vec<Finding>) -> Incident
         && !alert
             .responders
             .iter()
-            .any(|r| ctx.roster.holds(r, &rules.security_role))
+            .any(|r| ctx.roster_for(p).holds(r, &rules.security_role))
     {
         out.push(
             Finding::new(
@@ -415,7 +415,7 @@ fn rollback(
         allowed.extend(rules.unavailable_authority.iter().cloned());
     }
     match a.decided_by.as_deref() {
-        Some(id) if ctx.roster.holds_any(id, &allowed) => {}
+        Some(id) if ctx.roster_for(p).holds_any(id, &allowed) => {}
         who => out.push(
             Finding::new(Rule::IncidentRollbackAuthority, p, line_or(doc, &["assessment", "decided_by"], &["assessment"]), match who {
                 Some(id) => format!("`{id}` decided the rollback but does not hold rollback authority ({})", allowed.join(", ")),
@@ -470,7 +470,7 @@ fn rollback(
         }
     }
     match a.target_validated_by.as_deref() {
-        Some(v) if ctx.roster.holds(v, &rules.validator) => {}
+        Some(v) if ctx.roster_for(p).holds(v, &rules.validator) => {}
         v => out.push(
             Finding::new(
                 Rule::IncidentRollbackTarget,
@@ -519,7 +519,7 @@ fn rollback(
     }
     out.extend(missing);
     match rb.smoke_tests_validated_by.as_deref() {
-        Some(v) if ctx.roster.holds(v, &rules.validator) => {}
+        Some(v) if ctx.roster_for(p).holds(v, &rules.validator) => {}
         _ if inc.rollback.is_none() => {}
         v => out.push(
             Finding::new(

@@ -34,6 +34,8 @@ pub struct Ctx<'a> {
     /// Where each record file stands in git, by project path.
     pub origins: &'a HashMap<String, Origin>,
     pub git: &'a GitRepo,
+    /// The roster each committed record is judged by (before its commit), by path.
+    pub rosters: &'a HashMap<String, std::rc::Rc<Roster>>,
     /// The commit graph from the history walk.
     pub graph: &'a crate::git::graph::CommitGraph,
     pub now: Instant,
@@ -53,6 +55,13 @@ impl Ctx<'_> {
             Origin::Committed(s) => Some(s),
             Origin::Pending => None,
         }
+    }
+
+    /// The roster a record's people and roles are judged by: the one before
+    /// the record's commit, so removing someone from team.yaml later does not
+    /// break old records; today's roster for records not yet committed.
+    pub fn roster_for(&self, path: &str) -> &Roster {
+        self.rosters.get(path).map_or(self.roster, |r| r.as_ref())
     }
 
     /// Whether a record exists and is committed (pending records never count).

@@ -16,7 +16,7 @@ pub fn known(
 ) -> bool {
     let mut ok = true;
     for (id, at) in ids {
-        if ctx.roster.get(id).is_none() {
+        if ctx.roster_for(path).get(id).is_none() {
             ok = false;
             out.push(
                 Finding::new(

@@ -147,8 +147,8 @@ pub fn check(
     let role = &ctx.playbook.incident.security_role;
     if security {
         match pm.security_reviewed_by.as_deref() {
-            Some(id) if ctx.roster.holds(id, role) => {}
-            Some(id) if ctx.roster.get(id).is_none() => {
+            Some(id) if ctx.roster_for(path).holds(id, role) => {}
+            Some(id) if ctx.roster_for(path).get(id).is_none() => {
                 people::known(ctx, &[(id, &["security_reviewed_by"])], path, doc, out);
             }
             who => out.push(
