@@ -137,6 +137,9 @@ pub fn locate(yaml: &str, path: &[&str]) -> Option<(usize, usize)> {
 
 /// Column of `key:` in `line` at or after `start`, as a whole word.
 fn find_key(line: &str, key: &str, start: usize) -> Option<usize> {
+    if key.is_empty() {
+        return None; // an empty key matches everywhere and nowhere
+    }
     let bytes = line.as_bytes();
     let mut search = start.min(line.len());
     while let Some(pos) = line.get(search..)?.find(key) {
@@ -183,6 +186,9 @@ mod tests {
         assert_eq!(locate(y, &["checklist", "features-merged"]), Some((5, 3)));
         assert_eq!(locate(y, &["end"]), Some((6, 1)));
         assert_eq!(locate(y, &["checklist", "missing"]), None);
+        // An empty key (YAML allows `"": x`) must not loop forever.
+        assert_eq!(locate("a: 1\n", &[""]), None);
+        assert_eq!(locate("a: 1\n", &["a", ""]), None);
         // `at:` must not match inside `sent_at:`
         assert_eq!(locate("sent_at: 1\nat: 2\n", &["at"]), Some((2, 1)));
     }
