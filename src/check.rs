@@ -69,17 +69,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
 
     // Every record file, and where it stands relative to HEAD.
     let mut paths: Vec<String> = Vec::new();
-    for r in &content.releases {
-        paths.extend(r.release.iter().map(|p| p.path.clone()));
-        paths.extend(r.signoffs.values().map(|p| p.path.clone()));
-        paths.extend(r.go_no_go.iter().map(|p| p.path.clone()));
-        paths.extend(r.deployment.iter().map(|p| p.path.clone()));
-        paths.extend(r.rollback.iter().map(|p| p.path.clone()));
-    }
-    for i in &content.incidents {
-        paths.extend(i.incident.iter().map(|p| p.path.clone()));
-        paths.extend(i.postmortem.iter().map(|p| p.path.clone()));
-    }
+    paths.extend(content.records().map(|(p, _)| p.to_string()));
     let unclean = if git.head.is_some() {
         git.unclean()?
     } else {

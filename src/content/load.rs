@@ -38,6 +38,28 @@ impl ReleaseFiles {
     pub fn record(&self) -> Option<&Release> {
         self.release.as_ref()?.data.as_ref()
     }
+
+    /// Whether the folder has a file of this name (`rollback.md`, `go-no-go.md`, ...).
+    pub fn has_file(&self, name: &str) -> bool {
+        match name {
+            "release.md" => self.release.is_some(),
+            "go-no-go.md" => self.go_no_go.is_some(),
+            "deployment.md" => self.deployment.is_some(),
+            "rollback.md" => self.rollback.is_some(),
+            _ => false,
+        }
+    }
+
+    /// A playbook requirement is met by `true`, an evidence link, or the file it names.
+    pub fn requirement_met(&self, req: &crate::playbook::Requirement) -> bool {
+        self.record()
+            .and_then(|r| r.requirements.get(&req.id))
+            .is_some_and(|e| e.is_met())
+            || req
+                .satisfied_by
+                .as_deref()
+                .is_some_and(|f| self.has_file(f))
+    }
 }
 
 /// The files of one `incidents/<id>/` folder.
@@ -71,6 +93,29 @@ pub struct Content {
 }
 
 impl Content {
+    /// Every record file: its project path and its text, in release and incident order.
+    pub fn records(&self) -> impl Iterator<Item = (&str, &crate::content::frontmatter::Document)> {
+        fn pair<T>(p: &Parsed<T>) -> (&str, &crate::content::frontmatter::Document) {
+            (p.path.as_str(), &p.doc)
+        }
+        let releases = self.releases.iter().flat_map(|r| {
+            r.release
+                .iter()
+                .map(pair)
+                .chain(r.signoffs.values().map(pair))
+                .chain(r.go_no_go.iter().map(pair))
+                .chain(r.deployment.iter().map(pair))
+                .chain(r.rollback.iter().map(pair))
+        });
+        let incidents = self.incidents.iter().flat_map(|i| {
+            i.incident
+                .iter()
+                .map(pair)
+                .chain(i.postmortem.iter().map(pair))
+        });
+        releases.chain(incidents)
+    }
+
     pub fn release(&self, version: &str) -> Option<&ReleaseFiles> {
         self.releases.iter().find(|r| r.version == version)
     }

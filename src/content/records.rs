@@ -55,6 +55,14 @@ impl Evidence {
     }
 }
 
+/// A unit enum as records spell it (`no-go`, `rolled-back`, `sev1`), from its serde name.
+pub fn spelled<T: Serialize>(value: T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
 /// Accepts any YAML scalar as text, so `version: 2.4` or `target: 2.3.1` read as written.
 pub fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     match serde_yaml::Value::deserialize(d)? {

@@ -43,7 +43,7 @@ pub fn overview(status: &Status) -> String {
             "  {:<34} {:<5} {:<9} {}{}",
             i.id,
             i.severity
-                .map(|s| format!("{s:?}").to_lowercase())
+                .map(crate::content::records::spelled)
                 .unwrap_or_default(),
             i.state.as_str(),
             i.title.as_deref().unwrap_or(""),

@@ -21,31 +21,7 @@ const GREEN: Style = AnsiColor::Green.on_default().bold();
 
 /// Every file's text, by project path, for quoting lines.
 pub fn documents(content: &Content) -> HashMap<&str, &Document> {
-    let mut docs = HashMap::new();
-    for r in &content.releases {
-        let parsed = r
-            .release
-            .iter()
-            .map(|p| (&p.path, &p.doc))
-            .chain(r.signoffs.values().map(|p| (&p.path, &p.doc)))
-            .chain(r.go_no_go.iter().map(|p| (&p.path, &p.doc)))
-            .chain(r.deployment.iter().map(|p| (&p.path, &p.doc)))
-            .chain(r.rollback.iter().map(|p| (&p.path, &p.doc)));
-        for (path, doc) in parsed {
-            docs.insert(path.as_str(), doc);
-        }
-    }
-    for i in &content.incidents {
-        for p in i
-            .incident
-            .iter()
-            .map(|p| (&p.path, &p.doc))
-            .chain(i.postmortem.iter().map(|p| (&p.path, &p.doc)))
-        {
-            docs.insert(p.0.as_str(), p.1);
-        }
-    }
-    docs
+    content.records().collect()
 }
 
 /// Renders all findings and a summary line.

@@ -163,17 +163,7 @@ fn one(ctx: &Ctx<'_>, files: &IncidentFiles, out: &mut Vec<Finding>) -> Incident
     view.deadlines.push(d);
 
     match assessment.decision {
-        Some(Remedy::Hotfix) => hotfix(
-            ctx,
-            files,
-            inc,
-            assessed,
-            resolved_at,
-            p,
-            doc,
-            &mut view,
-            out,
-        ),
+        Some(Remedy::Hotfix) => hotfix(ctx, files, assessed, resolved_at, p, doc, &mut view, out),
         Some(Remedy::Rollback) => rollback(ctx, inc, resolved_at, p, doc, out),
         _ => {}
     }
@@ -358,7 +348,6 @@ fn people_refs(ctx: &Ctx<'_>, inc: &Incident, p: &str, doc: &Document, out: &mut
 fn hotfix(
     ctx: &Ctx<'_>,
     files: &IncidentFiles,
-    _inc: &Incident,
     assessed: Option<Instant>,
     resolved_at: Option<Instant>,
     p: &str,

@@ -317,12 +317,7 @@ fn requirements(
         Severity::Warning
     };
     for req in &ctx.playbook.requirements {
-        let met = rec.requirements.get(&req.id).is_some_and(|e| e.is_met())
-            || req
-                .satisfied_by
-                .as_deref()
-                .is_some_and(|f| f == "rollback.md" && files.rollback.is_some());
-        if !met {
+        if !files.requirement_met(req) {
             let line = if rec.requirements.contains_key(&req.id) {
                 doc.line_of(&["requirements", &req.id])
             } else {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::content::records::{Check, Checklist, Evidence, Impact};
+use crate::content::records::{Check, Checklist, Evidence, Impact, spelled};
 use crate::content::{Content, IncidentFiles, ReleaseFiles};
 use crate::finding::Finding;
 use crate::git::signature::Seal;
@@ -307,7 +307,7 @@ impl Builder<'_> {
             role: g.role.clone(),
             state: g.state.as_str(),
             step: g.step.as_ref().map(|s| self.signer(s)),
-            decision: data.map(|d| format!("{:?}", d.decision).to_lowercase()),
+            decision: data.map(|d| spelled(d.decision)),
             checklist: data
                 .map(|d| self.checklist(items, &d.checklist))
                 .unwrap_or_default(),
@@ -347,12 +347,10 @@ impl Builder<'_> {
             .iter()
             .map(|req| {
                 let value = rec.and_then(|x| x.requirements.get(&req.id));
-                let by_file =
-                    req.satisfied_by.as_deref() == Some("rollback.md") && files.rollback.is_some();
                 RequirementCtx {
                     id: req.id.clone(),
                     label: req.label.clone(),
-                    met: value.is_some_and(Evidence::is_met) || by_file,
+                    met: files.requirement_met(req),
                     evidence: match value {
                         Some(Evidence::Url(u))
                             if u.starts_with("http://") || u.starts_with("https://") =>
@@ -385,7 +383,7 @@ impl Builder<'_> {
             let d = p.data.as_ref()?;
             let step = r.go_no_go.as_ref().map(|s| self.signer(s));
             Some(serde_json::json!({
-                "decision": format!("{:?}", d.decision).to_lowercase().replace("nogo", "no-go"),
+                "decision": spelled(d.decision),
                 "meeting_at": d.meeting_at.get().map(when),
                 "lead": d.meeting_at.get().zip(start).map(|(m, s)| human(s - m)),
                 "attendees": d.attendees.iter().map(|a| self.name(a)).collect::<Vec<_>>(),
@@ -570,7 +568,7 @@ impl Builder<'_> {
             if let Some(a) = &rec.assessment {
                 let decision = a
                     .decision
-                    .map(|d| format!("{d:?}").to_lowercase())
+                    .map(spelled)
                     .unwrap_or_else(|| "undecided".into());
                 let by = a
                     .decided_by
@@ -644,7 +642,7 @@ impl Builder<'_> {
         IncidentCtx {
             id: i.id.clone(),
             title: i.title.clone().unwrap_or_else(|| i.id.clone()),
-            severity: i.severity.map(|s| format!("{s:?}").to_lowercase()).unwrap_or_default(),
+            severity: i.severity.map(spelled).unwrap_or_default(),
             state: i.state.as_str(),
             security: rec.is_some_and(|x| x.is_security()),
             release: rec.and_then(|x| x.release.clone()),
@@ -666,7 +664,7 @@ impl Builder<'_> {
                 "next_update_at": time::at(&a.next_update_at).map(when),
             })),
             assessment: rec.and_then(|x| x.assessment.as_ref()).map(|a| serde_json::json!({
-                "decision": a.decision.map(|d| format!("{d:?}").to_lowercase()),
+                "decision": a.decision.map(spelled),
                 "decided_by": a.decided_by.as_deref().map(|d| self.name(d)),
                 "rm_unavailable": a.rm_unavailable,
                 "target": a.target,
