@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 
 use crate::content::load::{self, Content};
 use crate::error::Fatal;
+use crate::git::cache::Cache;
 use crate::git::identity::Identities;
-use crate::git::provenance;
+use crate::git::provenance::{History, Paths};
 use crate::git::repo::GitRepo;
+use crate::git::tree::Scope;
 use crate::model::{Origin, Status};
 use crate::rules::{self, Ctx};
 use crate::time::Instant;
@@ -22,6 +24,8 @@ pub struct Options {
     pub root: Option<PathBuf>,
     /// The clock for deadline rules; the current time when `None`.
     pub now: Option<Instant>,
+    /// Walk all of history instead of using the provenance cache in `.git/baton/`.
+    pub no_cache: bool,
 }
 
 /// The content and what the rules made of it.
@@ -61,39 +65,61 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     let mut clock = Phases::new();
     let root = project_root(opts.root.as_deref())?;
     let git = GitRepo::open(&root)?;
-    let content = load::load(&root)?;
-    clock.lap("load content");
     let now = opts
         .now
         .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
 
-    // Every record file, and where it stands relative to HEAD.
-    let mut paths: Vec<String> = Vec::new();
-    paths.extend(content.records().map(|(p, _)| p.to_string()));
-    let unclean = if git.head.is_some() {
-        git.unclean()?
-    } else {
-        Default::default()
+    // History is walked on its own thread while the records load: every
+    // file under content/ at HEAD is answered, whichever turn out to be records.
+    let walk_paths = Paths {
+        scope: Scope::new([git.repo_path("content"), ".mailmap".to_string()]),
+        team: git.repo_path("content/team.yaml"),
+        playbook: git.repo_path("content/playbook.md"),
+        mailmap: ".mailmap".to_string(),
     };
-    let committed: Vec<String> = paths
-        .iter()
-        .filter(|p| !unclean.contains(&git.repo_path(p)))
-        .cloned()
-        .collect();
+    let (git_dir, head) = (git.repo.path().to_path_buf(), git.head);
+    let (content, history) = std::thread::scope(|s| {
+        let walker = s.spawn(|| -> Result<History, Fatal> {
+            let Some(head) = head else {
+                return Ok(History::default());
+            };
+            let repo = git2::Repository::open(&git_dir).map_err(crate::git::repo::missing)?;
+            let t = std::time::Instant::now();
+            let h =
+                Cache::new(&repo, &walk_paths, !opts.no_cache).history(&repo, head, &walk_paths);
+            if std::env::var_os("BATON_TIMINGS").is_some() {
+                eprintln!(
+                    "  (walk alone: {:.1} ms)",
+                    t.elapsed().as_secs_f64() * 1000.0
+                );
+            }
+            h
+        });
+        let content = load::load(&root);
+        let history = walker
+            .join()
+            .unwrap_or_else(|_| Err(Fatal::new("the history walk failed unexpectedly")));
+        (content, history)
+    });
+    let (content, mut history) = (content?, history?);
+    clock.lap("load + walk");
 
-    let guarded: Vec<String> = ["content/team.yaml", "content/playbook.md"]
-        .iter()
-        .map(|p| git.repo_path(p))
-        .chain([".mailmap".to_string()])
+    // The records whose text is what HEAD holds.
+    let committed: Vec<String> = content
+        .records()
+        .filter(|(p, doc)| {
+            git.is_committed(
+                &git.repo_path(p),
+                &doc.text,
+                history.files.get(&git.repo_path(p)).copied(),
+            )
+        })
+        .map(|(p, _)| p.to_string())
         .collect();
     let repo_paths: Vec<String> = committed.iter().map(|p| git.repo_path(p)).collect();
-    let history = match git.head {
-        Some(h) => provenance::walk(&git.repo, h, &repo_paths, &guarded)?,
-        None => provenance::History::default(),
-    };
-
-    clock.lap("history walk");
+    clock.lap("committed");
     let mut identities = Identities::new(&git);
+    identities.learn(std::mem::take(&mut history.info));
     let mainline = git
         .head
         .map(|h| history.graph.mainline(h))

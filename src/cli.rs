@@ -179,6 +179,9 @@ pub struct Common {
     /// The time deadline rules are judged at, RFC 3339 with offset (default: now)
     #[arg(long, value_name = "TIME", value_parser = parse_now)]
     pub now: Option<Instant>,
+    /// Walk all of history instead of reusing the provenance cache in .git/baton/
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 fn parse_now(s: &str) -> Result<Instant, String> {
@@ -206,6 +209,7 @@ impl Common {
         Options {
             root: self.root.clone(),
             now: self.now,
+            no_cache: self.no_cache,
         }
     }
 }

@@ -46,6 +46,7 @@ pub fn run(dir: &Path, now: Option<Instant>) -> Result<Demo, Fatal> {
         check: check::Options {
             root: Some(dir.to_path_buf()),
             now: Some(now.unwrap_or(last + chrono::Duration::hours(1))),
+            ..Default::default()
         },
         out: Some(dir.join("public")),
         base_url: None,

@@ -4,6 +4,7 @@
 //! renames, deletions, reverts and commit dates out of order.
 mod common;
 
+use baton::git::provenance;
 use common::*;
 
 /// A tiny deterministic PRNG (xorshift), so the history is the same every run.
@@ -168,7 +169,8 @@ fn every_answer_equals_git_log() {
     assert!(files.len() > 10, "{files:?}");
     let git = baton::git::GitRepo::open(repo.path()).unwrap();
     let head = git.head.unwrap();
-    let history = baton::git::provenance::walk(&git.repo, head, &files, &[]).unwrap();
+    let paths = walk_paths();
+    let history = provenance::walk(&git.repo, head, &paths).unwrap();
     let mut mismatches = Vec::new();
     for f in &files {
         let expected = repo.last_commit(f);
@@ -188,5 +190,48 @@ fn every_answer_equals_git_log() {
         files.len(),
         mismatches.join("\n")
     );
-    assert_eq!(history.commits, total);
+    assert_eq!(
+        history.last.len(),
+        files.len(),
+        "every tracked file is answered"
+    );
+    assert_eq!(history.commits.len(), total);
+
+    // Extending an earlier walk (the provenance cache) gives the same answers
+    // as walking everything, from every tenth commit of the mainline onwards.
+    let mainline: Vec<git2::Oid> = repo
+        .git(&["rev-list", "--first-parent", "--reverse", "HEAD"])
+        .lines()
+        .map(|l| git2::Oid::from_str(l).unwrap())
+        .collect();
+    let mut extended = 0;
+    let mut earlier = provenance::walk(&git.repo, mainline[0], &paths).unwrap();
+    for &at in mainline.iter().step_by(10).skip(1).chain([head].iter()) {
+        let whole = provenance::walk(&git.repo, at, &paths).unwrap();
+        let since = provenance::walk_since(&git.repo, at, &paths, Some(&earlier)).unwrap();
+        if let Some(since) = &since {
+            extended += 1;
+            assert_eq!(since.last, whole.last, "answers at {at}");
+            assert_eq!(since.files, whole.files, "files at {at}");
+            assert_eq!(since.guarded, whole.guarded, "guarded changes at {at}");
+            assert_eq!(since.info, whole.info, "commit details at {at}");
+            let ids = |h: &provenance::History| {
+                let mut v: Vec<_> = h.commits.iter().map(|c| c.0).collect();
+                v.sort();
+                v
+            };
+            assert_eq!(ids(since), ids(&whole), "commits at {at}");
+        }
+        earlier = whole;
+    }
+    assert!(extended >= 5, "only {extended} walks could be extended");
+}
+
+fn walk_paths() -> provenance::Paths {
+    provenance::Paths {
+        scope: baton::git::tree::Scope::new(["content".to_string(), ".mailmap".to_string()]),
+        team: "content/team.yaml".into(),
+        playbook: "content/playbook.md".into(),
+        mailmap: ".mailmap".into(),
+    }
 }

@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::content::parse::{self, MAX_FILE_BYTES, Parsed};
@@ -223,6 +224,9 @@ pub fn load(root: &Path) -> Result<Content, Fatal> {
         .follow_links(false)
         .sort_by_file_name()
         .min_depth(1);
+    // Walk in name order, noting findings and record files as they come;
+    // parse the records in parallel; then put everything in walk order.
+    let mut steps: Vec<Step> = Vec::new();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -230,12 +234,12 @@ pub fn load(root: &Path) -> Result<Content, Fatal> {
                 let at = e
                     .path()
                     .map_or_else(|| "content".to_string(), |p| rel(root, p));
-                findings.push(Finding::new(
+                steps.push(Step::Found(Finding::new(
                     Rule::ContentParse,
                     at,
                     1,
                     format!("cannot read: {e}"),
-                ));
+                )));
                 continue;
             }
         };
@@ -246,7 +250,7 @@ pub fn load(root: &Path) -> Result<Content, Fatal> {
             continue;
         }
         if entry.path_is_symlink() {
-            findings.push(
+            steps.push(Step::Found(
                 Finding::new(
                     Rule::ContentUnexpectedFile,
                     &relpath,
@@ -254,69 +258,75 @@ pub fn load(root: &Path) -> Result<Content, Fatal> {
                     "symlinks are not followed; this entry is ignored",
                 )
                 .help("replace the symlink with the file itself"),
-            );
+            ));
             continue;
         }
+        let mut found = Vec::new();
         if entry.file_type().is_dir() {
-            check_folder(&relpath, &parts, &mut findings);
-            continue;
-        }
-        let slot = classify(&parts);
-        if slot == Slot::Skip {
-            continue;
-        }
-        if slot == Slot::Unexpected {
-            unexpected(&relpath, &mut findings);
-            continue;
-        }
-        // A record that cannot be read still takes its place (as unreadable),
-        // so a broken sign-off makes its gate invalid rather than missing.
-        let text = match read_text(path) {
-            Ok(t) => Some(t),
-            Err(why) => {
-                findings.push(Finding::new(Rule::ContentParse, &relpath, 1, why));
-                None
+            check_folder(&relpath, &parts, &mut found);
+        } else {
+            match classify(&parts) {
+                Slot::Skip => {}
+                Slot::Unexpected => unexpected(&relpath, &mut found),
+                _ => {
+                    steps.push(Step::Record(relpath.clone(), path.to_path_buf()));
+                }
             }
+        }
+        steps.extend(found.into_iter().map(Step::Found));
+    }
+
+    let parsed: Vec<Option<(Loaded, Vec<Finding>)>> = steps
+        .par_iter()
+        .map(|step| match step {
+            Step::Record(relpath, path) => Some(parse_file(relpath, path)),
+            Step::Found(_) => None,
+        })
+        .collect();
+
+    for (step, parsed) in steps.into_iter().zip(parsed) {
+        let (relpath, (loaded, found)) = match (step, parsed) {
+            (Step::Found(f), _) => {
+                findings.push(f);
+                continue;
+            }
+            (Step::Record(relpath, _), Some(p)) => (relpath, p),
+            (Step::Record(..), None) => unreachable!("every record is parsed"),
         };
-        let f = &mut findings;
-        macro_rules! parsed {
-            ($how:path) => {
-                match &text {
-                    Some(t) => $how(&relpath, t, f),
-                    None => parse::unreadable(&relpath),
-                }
-            };
-        }
-        match slot {
-            Slot::Release(v, file) => {
-                let r = release_entry(&mut releases, v);
-                match file {
-                    "release.md" => r.release = Some(parsed!(parse::record)),
-                    "go-no-go.md" => r.go_no_go = Some(parsed!(parse::record)),
-                    "deployment.md" => r.deployment = Some(parsed!(parse::record)),
-                    _ => r.rollback = Some(parsed!(parse::prose)),
-                }
+        findings.extend(found);
+        let parts: Vec<&str> = relpath.split('/').skip(1).collect();
+        match (classify(&parts), loaded) {
+            (Slot::Release(v, _), Loaded::Release(p)) => {
+                release_entry(&mut releases, v).release = Some(p)
             }
-            Slot::Signoff(v, gate) => {
-                let parsed = parsed!(parse::record);
+            (Slot::Release(v, _), Loaded::GoNoGo(p)) => {
+                release_entry(&mut releases, v).go_no_go = Some(p)
+            }
+            (Slot::Release(v, _), Loaded::Deployment(p)) => {
+                release_entry(&mut releases, v).deployment = Some(p)
+            }
+            (Slot::Release(v, _), Loaded::Rollback(p)) => {
+                release_entry(&mut releases, v).rollback = Some(p)
+            }
+            (Slot::Signoff(v, gate), Loaded::Signoff(p)) => {
                 release_entry(&mut releases, v)
                     .signoffs
-                    .insert(gate.to_string(), parsed);
+                    .insert(gate.to_string(), p);
             }
-            Slot::Incident(id, file) => {
+            (Slot::Incident(id, _), loaded) => {
                 let i = incidents
                     .entry(id.to_string())
                     .or_insert_with(|| IncidentFiles {
                         id: id.to_string(),
                         ..Default::default()
                     });
-                if file == "incident.md" {
-                    i.incident = Some(parsed!(parse::record));
-                } else {
-                    i.postmortem = Some(parsed!(parse::record));
+                match loaded {
+                    Loaded::Incident(p) => i.incident = Some(p),
+                    Loaded::Postmortem(p) => i.postmortem = Some(p),
+                    _ => unreachable!("incident folders hold incidents and post-mortems"),
                 }
             }
-            Slot::Skip | Slot::Unexpected => unreachable!("handled above"),
+            _ => unreachable!("a record is parsed as what its place says"),
         }
     }
 
@@ -389,6 +399,60 @@ fn release_entry<'a>(map: &'a mut IndexMap<String, ReleaseFiles>, v: &str) -> &'
         semver: semver::Version::parse(v).ok(),
         ..Default::default()
     })
+}
+
+/// One thing met while walking content/, in walk order.
+enum Step {
+    Found(Finding),
+    /// A record file to parse: its project path and its path on disk.
+    Record(String, PathBuf),
+}
+
+/// A parsed record file, typed by its place in the layout. (Short-lived:
+/// one per file between parsing and sorting into place, so not boxed.)
+#[allow(clippy::large_enum_variant)]
+enum Loaded {
+    Release(Parsed<Release>),
+    GoNoGo(Parsed<GoNoGo>),
+    Deployment(Parsed<Deployment>),
+    Rollback(Parsed<RollbackPlan>),
+    Signoff(Parsed<Signoff>),
+    Incident(Parsed<Incident>),
+    Postmortem(Parsed<Postmortem>),
+}
+
+/// Reads and parses one record file, with what is wrong in it. A record
+/// that cannot be read still takes its place (as unreadable), so a broken
+/// sign-off makes its gate invalid rather than missing.
+fn parse_file(relpath: &str, path: &Path) -> (Loaded, Vec<Finding>) {
+    let mut f = Vec::new();
+    let text = match read_text(path) {
+        Ok(t) => Some(t),
+        Err(why) => {
+            f.push(Finding::new(Rule::ContentParse, relpath, 1, why));
+            None
+        }
+    };
+    macro_rules! parsed {
+        ($how:path) => {
+            match &text {
+                Some(t) => $how(relpath, t, &mut f),
+                None => parse::unreadable(relpath),
+            }
+        };
+    }
+    let parts: Vec<&str> = relpath.split('/').skip(1).collect();
+    let loaded = match classify(&parts) {
+        Slot::Release(_, "release.md") => Loaded::Release(parsed!(parse::record)),
+        Slot::Release(_, "go-no-go.md") => Loaded::GoNoGo(parsed!(parse::record)),
+        Slot::Release(_, "deployment.md") => Loaded::Deployment(parsed!(parse::record)),
+        Slot::Release(..) => Loaded::Rollback(parsed!(parse::prose)),
+        Slot::Signoff(..) => Loaded::Signoff(parsed!(parse::record)),
+        Slot::Incident(_, "incident.md") => Loaded::Incident(parsed!(parse::record)),
+        Slot::Incident(..) => Loaded::Postmortem(parsed!(parse::record)),
+        Slot::Skip | Slot::Unexpected => unreachable!("only records are parsed"),
+    };
+    (loaded, f)
 }
 
 /// Where a file under content/ belongs.

@@ -76,16 +76,30 @@ pub fn yaml<T: DeserializeOwned>(path: &str, raw: &str, out: &mut Vec<Finding>) 
 }
 
 fn typed<T: DeserializeOwned>(path: &str, doc: Document, out: &mut Vec<Finding>) -> Parsed<T> {
+    // One parse into a YAML value serves the timestamp check and, nearly
+    // always, the typed value; only when that fails is the text parsed
+    // again, for an error that points into the file (or a value the typed
+    // parser reads differently).
+    let value = serde_yaml::from_str::<serde_yaml::Value>(&doc.front).ok();
     let mut unknown = Vec::new();
-    let result: Result<T, _> =
-        serde_ignored::deserialize(serde_yaml::Deserializer::from_str(&doc.front), |p| {
-            unknown.push(p.to_string())
-        });
-    let data = match result {
-        Ok(v) => Some(v),
-        Err(e) => {
-            out.push(yaml_error(path, &doc, &e));
-            None
+    let fast = value
+        .as_ref()
+        .and_then(|v| serde_ignored::deserialize(v, |p| unknown.push(p.to_string())).ok());
+    let data = match fast {
+        Some(v) => Some(v),
+        None => {
+            unknown.clear();
+            let result: Result<T, _> =
+                serde_ignored::deserialize(serde_yaml::Deserializer::from_str(&doc.front), |p| {
+                    unknown.push(p.to_string())
+                });
+            match result {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    out.push(yaml_error(path, &doc, &e));
+                    None
+                }
+            }
         }
     };
     if data.is_some() {
@@ -99,7 +113,9 @@ fn typed<T: DeserializeOwned>(path: &str, doc: Document, out: &mut Vec<Finding>)
                     .help("check the spelling against the record format in the README (`baton schema KIND` prints every field)"),
             );
         }
-        check_timestamps(path, &doc, out);
+        if let Some(v) = &value {
+            check_timestamps(path, &doc, v, out);
+        }
     }
     Parsed {
         path: path.to_string(),
@@ -125,12 +141,9 @@ fn yaml_error(path: &str, doc: &Document, e: &serde_yaml::Error) -> Finding {
 }
 
 /// Every `*_at`, `at`, `start` and `end` value must be an RFC 3339 timestamp with an offset.
-fn check_timestamps(path: &str, doc: &Document, out: &mut Vec<Finding>) {
-    let Ok(value) = serde_yaml::from_str::<serde_yaml::Value>(&doc.front) else {
-        return;
-    };
+fn check_timestamps(path: &str, doc: &Document, value: &serde_yaml::Value, out: &mut Vec<Finding>) {
     let mut keys = Vec::new();
-    walk(&value, &mut keys, &mut |keys, raw| {
+    walk(value, &mut keys, &mut |keys, raw| {
         if let Err(why) = parse_timestamp(raw) {
             let named: Vec<&str> = keys.iter().map(String::as_str).collect();
             out.push(

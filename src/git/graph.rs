@@ -18,7 +18,7 @@ pub struct CommitGraph {
 
 impl CommitGraph {
     /// Builds the graph from commits in topological order (children first).
-    pub fn from_topological(commits: Vec<(Oid, Vec<Oid>)>) -> CommitGraph {
+    pub fn from_topological(commits: &[(Oid, Vec<Oid>)]) -> CommitGraph {
         let index: HashMap<Oid, u32> = commits
             .iter()
             .enumerate()

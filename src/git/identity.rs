@@ -9,6 +9,7 @@ use git2::{Mailmap, Oid};
 
 use crate::content::roster::Roster;
 use crate::error::Fatal;
+use crate::git::provenance::CommitInfo;
 use crate::git::repo::{GitRepo, missing};
 use crate::playbook::Playbook;
 use crate::time::Instant;
@@ -58,6 +59,8 @@ pub struct Identities<'g> {
     mailmaps: HashMap<Oid, Rc<Mailmap>>,
     governors: HashMap<Option<Oid>, Rc<Vec<String>>>,
     signers: HashMap<Oid, Signer>,
+    /// Commits already read (most by the history walk).
+    known: HashMap<Oid, CommitInfo>,
     /// The root of HEAD's first-parent chain: the only root that may judge
     /// itself. Other roots (orphan histories merged in) get an empty roster.
     trusted_root: Option<Oid>,
@@ -71,8 +74,49 @@ impl<'g> Identities<'g> {
             mailmaps: HashMap::new(),
             governors: HashMap::new(),
             signers: HashMap::new(),
+            known: HashMap::new(),
             trusted_root: None,
         }
+    }
+
+    /// Takes what the history walk already read about commits.
+    pub fn learn(&mut self, info: HashMap<Oid, CommitInfo>) {
+        self.known = info;
+    }
+
+    /// A commit's author and the ids of its regime: from the walk, or read now.
+    fn info(&mut self, commit: Oid) -> Result<CommitInfo, Fatal> {
+        if let Some(i) = self.known.get(&commit) {
+            return Ok(i.clone());
+        }
+        let repo = &self.git.repo;
+        let c = repo.find_commit(commit).map_err(missing)?;
+        let author = c.author();
+        let base = if c.parent_count() > 0 {
+            c.parent(0).map_err(missing)?
+        } else {
+            c.clone()
+        };
+        let tree = base.tree().map_err(missing)?;
+        let id_at = |path: &str| {
+            tree.get_path(std::path::Path::new(path))
+                .ok()
+                .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
+                .map(|e| e.id())
+        };
+        let info = CommitInfo {
+            name: author.name().unwrap_or("").to_string(),
+            email: author.email().unwrap_or("").to_string(),
+            seconds: author.when().seconds(),
+            offset_minutes: author.when().offset_minutes(),
+            co_authors: co_authors(c.message().unwrap_or("")),
+            is_root: c.parent_count() == 0,
+            team: id_at(&self.git.repo_path("content/team.yaml")),
+            playbook: id_at(&self.git.repo_path("content/playbook.md")),
+            mailmap: id_at(".mailmap"),
+        };
+        self.known.insert(commit, info.clone());
+        Ok(info)
     }
 
     /// The signer of a commit, judged by the roster in its first parent.
@@ -80,40 +124,30 @@ impl<'g> Identities<'g> {
         if let Some(s) = self.signers.get(&commit) {
             return Ok(s.clone());
         }
-        let repo = &self.git.repo;
-        let c = repo.find_commit(commit).map_err(missing)?;
+        let info = self.info(commit)?;
         let regime = self.regime_before(commit)?;
-        let author = c.author();
-        let resolved = match &regime.mailmap {
-            Some(m) => git2::Signature::new(
-                author.name().unwrap_or(""),
-                &author.email().unwrap_or("").to_lowercase(),
-                &author.when(),
-            )
-            .and_then(|lowered| m.resolve_signature(&lowered))
-            .unwrap_or_else(|_| author.to_owned()),
-            None => author.to_owned(),
+        let time = git2::Time::new(info.seconds, info.offset_minutes);
+        let (name, email) = match &regime.mailmap {
+            Some(m) => git2::Signature::new(&info.name, &info.email.to_lowercase(), &time)
+                .and_then(|lowered| m.resolve_signature(&lowered))
+                .ok()
+                .map_or_else(
+                    || (info.name.clone(), info.email.clone()),
+                    |r| {
+                        (
+                            r.name().unwrap_or("").to_string(),
+                            r.email().unwrap_or("").to_string(),
+                        )
+                    },
+                ),
+            None => (info.name.clone(), info.email.clone()),
         };
-        let name = resolved.name().unwrap_or("").to_string();
-        let email = resolved.email().unwrap_or("").to_string();
         let person = regime.roster.by_email(&email);
-        let t = author.when();
-        let offset = chrono::FixedOffset::east_opt(t.offset_minutes() * 60)
+        let offset = chrono::FixedOffset::east_opt(info.offset_minutes * 60)
             .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
-        let when = chrono::DateTime::from_timestamp(t.seconds(), 0)
+        let when = chrono::DateTime::from_timestamp(info.seconds, 0)
             .unwrap_or_default()
             .with_timezone(&offset);
-        let co_authors = c
-            .message()
-            .unwrap_or("")
-            .lines()
-            .filter_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.trim()
-                    .eq_ignore_ascii_case("co-authored-by")
-                    .then(|| v.trim().to_string())
-            })
-            .collect();
         let signer = Signer {
             commit,
             name,
@@ -121,7 +155,7 @@ impl<'g> Identities<'g> {
             when,
             person: person.map(|p| p.id.clone()),
             roles: person.map(|p| p.roles.clone()).unwrap_or_default(),
-            co_authors,
+            co_authors: info.co_authors,
             keys: person.map(|p| p.signing_keys.clone()).unwrap_or_default(),
         };
         self.signers.insert(commit, signer.clone());
@@ -175,9 +209,8 @@ impl<'g> Identities<'g> {
     }
 
     fn regime_before(&mut self, commit: Oid) -> Result<Regime, Fatal> {
-        let repo = &self.git.repo;
-        let c = repo.find_commit(commit).map_err(missing)?;
-        if c.parent_count() == 0 && self.trusted_root.is_some_and(|r| r != commit) {
+        let info = self.info(commit)?;
+        if info.is_root && self.trusted_root.is_some_and(|r| r != commit) {
             // An orphan history's own roster proves nothing.
             return Ok(Regime {
                 roster: Rc::new(Roster::default()),
@@ -185,35 +218,32 @@ impl<'g> Identities<'g> {
                 governors: Rc::new(Playbook::builtin().governors),
             });
         }
-        let base = if c.parent_count() > 0 {
-            c.parent(0).map_err(missing)?
-        } else {
-            c
-        };
-        let tree = base.tree().map_err(missing)?;
-        let id_at = |path: &str| {
-            tree.get_path(std::path::Path::new(path))
-                .ok()
-                .map(|e| e.id())
+        let repo = &self.git.repo;
+        let blob = |id: Oid| -> Result<Vec<u8>, Fatal> {
+            Ok(repo.find_blob(id).map_err(missing)?.content().to_vec())
         };
 
-        let team = self.git.repo_path("content/team.yaml");
-        let roster_id = id_at(&team);
-        let roster = match self.rosters.get(&roster_id) {
+        let roster = match self.rosters.get(&info.team) {
             Some(r) => r.clone(),
             None => {
+                let c = repo.find_commit(commit).map_err(missing)?;
+                let base = if info.is_root {
+                    c
+                } else {
+                    c.parent(0).map_err(missing)?
+                };
                 let r = Rc::new(self.last_readable_roster(&base)?);
-                self.rosters.insert(roster_id, r.clone());
+                self.rosters.insert(info.team, r.clone());
                 r
             }
         };
 
-        let mailmap = match id_at(".mailmap") {
+        let mailmap = match info.mailmap {
             None => None,
             Some(id) => Some(match self.mailmaps.get(&id) {
                 Some(m) => m.clone(),
                 None => {
-                    let text = self.git.blob_at(&tree, ".mailmap")?.unwrap_or_default();
+                    let text = blob(id)?;
                     let m = Rc::new(
                         Mailmap::from_buffer(&lower_emails(&String::from_utf8_lossy(&text)))
                             .map_err(missing)?,
@@ -224,18 +254,16 @@ impl<'g> Identities<'g> {
             }),
         };
 
-        let playbook = self.git.repo_path("content/playbook.md");
-        let playbook_id = id_at(&playbook);
-        let governors = match self.governors.get(&playbook_id) {
+        let governors = match self.governors.get(&info.playbook) {
             Some(g) => g.clone(),
             None => {
-                let text = self.git.blob_at(&tree, &playbook)?;
+                let text = info.playbook.map(blob).transpose()?;
                 let g = text
                     .and_then(|t| Playbook::parse(&String::from_utf8_lossy(&t), "playbook.md").ok())
                     .unwrap_or_else(Playbook::builtin)
                     .governors;
                 let g = Rc::new(g);
-                self.governors.insert(playbook_id, g.clone());
+                self.governors.insert(info.playbook, g.clone());
                 g
             }
         };
@@ -245,6 +273,19 @@ impl<'g> Identities<'g> {
             governors,
         })
     }
+}
+
+/// The `Co-authored-by` trailers of a commit message.
+pub fn co_authors(message: &str) -> Vec<String> {
+    message
+        .lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("co-authored-by")
+                .then(|| v.trim().to_string())
+        })
+        .collect()
 }
 
 /// Lower-cases every `<e-mail>` of a .mailmap, for case-insensitive matching.

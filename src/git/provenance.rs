@@ -16,13 +16,13 @@
 //! commit graph for ancestry questions.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
-use git2::{ObjectType, Oid, Repository, Sort, Tree};
+use git2::{Oid, Repository, Sort};
 
 use crate::error::Fatal;
 use crate::git::graph::CommitGraph;
 use crate::git::repo::missing;
+use crate::git::tree::{Scope, Trees};
 
 /// A commit that changed a guarded path (it differs from every parent).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,77 +33,130 @@ pub struct GuardedChange {
     pub added: bool,
 }
 
+/// What the rules ask of a commit that last changed a file or changed a
+/// guarded one, read during the walk so identities need not read it again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// The author as written in the commit (before `.mailmap`).
+    pub name: String,
+    pub email: String,
+    /// Author time: seconds since the epoch, and the author's offset.
+    pub seconds: i64,
+    pub offset_minutes: i32,
+    /// `Co-authored-by` trailers of the message.
+    pub co_authors: Vec<String>,
+    pub is_root: bool,
+    /// team.yaml, playbook.md and .mailmap in the first parent (a root: in
+    /// the commit itself): the blob ids that decide who the author is.
+    pub team: Option<Oid>,
+    pub playbook: Option<Oid>,
+    pub mailmap: Option<Oid>,
+}
+
 /// What one walk over history learned.
 #[derive(Debug, Default)]
 pub struct History {
-    /// For each asked path present at HEAD: the commit `git log -1 -- PATH` names.
+    /// The commit walked from.
+    pub head: Option<Oid>,
+    /// Every file in scope at HEAD, with its blob id.
+    pub files: HashMap<String, Oid>,
+    /// For every file in scope at HEAD: the commit `git log -1 -- PATH` names.
     pub last: HashMap<String, Oid>,
     /// Changes to guarded paths, newest first (topological order).
     pub guarded: Vec<GuardedChange>,
-    /// Commits visited.
-    pub commits: usize,
+    /// Authors and regimes of the commits in `last` and `guarded`.
+    pub info: HashMap<Oid, CommitInfo>,
+    /// Every commit reachable from HEAD with its parents, children first.
+    pub commits: Vec<(Oid, Vec<Oid>)>,
     /// Parents and generations of every commit, for ancestry questions.
     pub graph: CommitGraph,
 }
 
-/// Walks history from `head` once, answering `paths` and collecting changes
-/// to `guarded` (all repository paths). Only the folder that holds all of
-/// them is diffed.
-pub fn walk(
+/// What the walk looks at: the folders and files in scope, and the guarded
+/// files among them (repository paths).
+#[derive(Clone, Debug)]
+pub struct Paths {
+    pub scope: Scope,
+    pub team: String,
+    pub playbook: String,
+    pub mailmap: String,
+}
+
+impl Paths {
+    pub fn guarded(&self) -> [&String; 3] {
+        [&self.team, &self.playbook, &self.mailmap]
+    }
+}
+
+/// Walks all of history from `head`.
+pub fn walk(repo: &Repository, head: Oid, paths: &Paths) -> Result<History, Fatal> {
+    Ok(walk_since(repo, head, paths, None)?.expect("a whole walk always answers"))
+}
+
+/// Walks the commits from `head` that `known` (an earlier walk) has not
+/// seen, and joins the two. `None` when `known` cannot be extended: its
+/// head is not an ancestor of `head` (history was rewritten), or a path's
+/// question leads into old history somewhere other than the old head.
+pub fn walk_since(
     repo: &Repository,
     head: Oid,
-    paths: &[String],
-    guarded: &[String],
-) -> Result<History, Fatal> {
-    let mut history = History::default();
-    let index: HashMap<&str, u32> = paths
+    paths: &Paths,
+    known: Option<&History>,
+) -> Result<Option<History>, Fatal> {
+    let mut trees = Trees::new(repo)?;
+    let (head_tree, _) = trees.commit(head)?;
+    let mut listed = Vec::new();
+    trees.files(head_tree, "", &paths.scope, &mut listed)?;
+    let present: Vec<String> = listed.iter().map(|(p, _)| p.clone()).collect();
+    let index: HashMap<&str, u32> = present
         .iter()
         .enumerate()
         .map(|(i, p)| (p.as_str(), i as u32))
         .collect();
-    let scope = common_dir(paths.iter().chain(guarded).map(String::as_str));
-
-    let head_tree = repo
-        .find_commit(head)
-        .and_then(|c| c.tree())
-        .map_err(missing)?;
-    let present: HashSet<u32> = (0..paths.len() as u32)
-        .filter(|&i| blob_at(&head_tree, &paths[i as usize]).is_some())
-        .collect();
     let mut open: HashMap<Oid, HashSet<u32>> = HashMap::new();
     if !present.is_empty() {
-        open.insert(head, present);
+        open.insert(head, (0..present.len() as u32).collect());
     }
+    let mut last: HashMap<String, Oid> = HashMap::new();
+    let mut guarded = Vec::new();
+    let mut info: HashMap<Oid, CommitInfo> = HashMap::new();
+    let mut commits: Vec<(Oid, Vec<Oid>)> = Vec::new();
+    let old_head = known.and_then(|k| k.head);
 
     let mut revwalk = repo.revwalk().map_err(missing)?;
     revwalk.set_sorting(Sort::TOPOLOGICAL).map_err(missing)?;
     revwalk.push(head).map_err(missing)?;
-    let mut topo: Vec<(Oid, Vec<Oid>)> = Vec::new();
+    if let Some(old) = old_head
+        && revwalk.hide(old).is_err()
+    {
+        return Ok(None); // the old head is gone: history was rewritten
+    }
     let mut changed: Vec<String> = Vec::new();
+    // Commits read as a parent, kept until the walk reaches them.
+    let mut read_ahead: HashMap<Oid, (Oid, Vec<Oid>)> = HashMap::new();
+    let mut extends_old = old_head == Some(head);
 
     for oid in revwalk {
         let oid = oid.map_err(missing)?;
-        history.commits += 1;
-        let commit = repo.find_commit(oid).map_err(missing)?;
-        let parent_ids: Vec<Oid> = commit.parent_ids().collect();
-        let tree = commit.tree().map_err(missing)?;
-        let first = match parent_ids.first() {
-            Some(p) => Some(
-                repo.find_commit(*p)
-                    .and_then(|c| c.tree())
-                    .map_err(missing)?,
-            ),
+        let (tree, parent_ids) = match read_ahead.remove(&oid) {
+            Some(c) => c,
+            None => trees.commit(oid)?,
+        };
+        extends_old |= old_head.is_some_and(|o| parent_ids.contains(&o));
+        let first_tree = match parent_ids.first() {
+            Some(p) => {
+                let c = trees.commit(*p)?;
+                let t = c.0;
+                read_ahead.insert(*p, c);
+                Some(t)
+            }
             None => None,
         };
 
-        // Paths under the scope that differ from the first parent.
+        // Paths in scope that differ from the first parent.
+        let mut answered = false;
         changed.clear();
-        let mine = subtree(repo, &tree, &scope)?;
-        let theirs = match &first {
-            Some(t) => subtree(repo, t, &scope)?,
-            None => None,
-        };
-        diff(repo, mine.as_ref(), theirs.as_ref(), &scope, &mut changed)?;
+        trees.diff(Some(tree), first_tree, "", &paths.scope, &mut changed)?;
 
         if let Some(mut asked) = open.remove(&oid) {
             for path in &changed {
@@ -114,21 +167,22 @@ pub fn walk(
                     continue;
                 }
                 // Differs from the first parent: the first other identical parent takes it.
-                let own = blob_at(&tree, path);
                 let mut handed = false;
+                let own = match parent_ids.len() {
+                    0 | 1 => None,
+                    _ => trees.blob_at(tree, path)?,
+                };
                 for p in parent_ids.iter().skip(1) {
-                    let ptree = repo
-                        .find_commit(*p)
-                        .and_then(|c| c.tree())
-                        .map_err(missing)?;
-                    if blob_at(&ptree, path) == own {
+                    let (ptree, _) = trees.commit(*p)?;
+                    if trees.blob_at(ptree, path)? == own {
                         open.entry(*p).or_default().insert(i);
                         handed = true;
                         break;
                     }
                 }
                 if !handed {
-                    history.last.insert(path.clone(), oid);
+                    last.insert(path.clone(), oid);
+                    answered = true;
                 }
             }
             match parent_ids.first() {
@@ -142,168 +196,93 @@ pub fn walk(
                 Some(_) => {}
                 None => {
                     for i in asked {
-                        history.last.insert(paths[i as usize].clone(), oid);
+                        last.insert(present[i as usize].clone(), oid);
+                        answered = true;
                     }
                 }
             }
         }
 
-        for g in guarded {
+        for g in paths.guarded() {
             if !changed.iter().any(|c| c == g) {
                 continue; // same as the first parent: not a change
             }
-            let own = blob_at(&tree, g);
-            let mut differs_from_all = first.as_ref().is_none_or(|t| blob_at(t, g) != own);
-            let mut added = own.is_some() && first.as_ref().is_none_or(|t| blob_at(t, g).is_none());
+            let own = trees.blob_at(tree, g)?;
+            let theirs = match first_tree {
+                Some(t) => trees.blob_at(t, g)?,
+                None => None,
+            };
+            let mut differs_from_all = first_tree.is_none() || theirs != own;
+            let mut added = own.is_some() && theirs.is_none();
             for p in parent_ids.iter().skip(1) {
                 if !differs_from_all {
                     break;
                 }
-                let ptree = repo
-                    .find_commit(*p)
-                    .and_then(|c| c.tree())
-                    .map_err(missing)?;
-                let theirs = blob_at(&ptree, g);
+                let (ptree, _) = trees.commit(*p)?;
+                let theirs = trees.blob_at(ptree, g)?;
                 differs_from_all = theirs != own;
                 added &= theirs.is_none();
             }
             if differs_from_all && (own.is_some() || !parent_ids.is_empty()) {
-                history.guarded.push(GuardedChange {
+                guarded.push(GuardedChange {
                     commit: oid,
                     path: g.clone(),
                     added,
                 });
+                answered = true;
             }
         }
-        topo.push((oid, parent_ids));
-    }
-    history.graph = CommitGraph::from_topological(topo);
-    Ok(history)
-}
-
-/// The deepest folder that holds every path (`""` for the repository root).
-fn common_dir<'a>(paths: impl Iterator<Item = &'a str>) -> String {
-    let mut common: Option<Vec<&str>> = None;
-    for p in paths {
-        let dirs: Vec<&str> = p.split('/').collect();
-        let dirs = &dirs[..dirs.len().saturating_sub(1)];
-        common = Some(match common {
-            None => dirs.to_vec(),
-            Some(c) => c
-                .iter()
-                .zip(dirs)
-                .take_while(|(a, b)| a == b)
-                .map(|(a, _)| *a)
-                .collect(),
-        });
-    }
-    common.unwrap_or_default().join("/")
-}
-
-/// The tree at a folder of a commit's tree (the tree itself for `""`).
-fn subtree<'r>(
-    repo: &'r Repository,
-    tree: &Tree<'r>,
-    dir: &str,
-) -> Result<Option<Tree<'r>>, Fatal> {
-    if dir.is_empty() {
-        return Ok(Some(tree.clone()));
-    }
-    match tree.get_path(Path::new(dir)) {
-        Ok(e) if e.kind() == Some(ObjectType::Tree) => {
-            Ok(Some(repo.find_tree(e.id()).map_err(missing)?))
+        if answered {
+            let regime_tree = first_tree.unwrap_or(tree);
+            let mut i = trees.author(oid)?;
+            i.is_root = parent_ids.is_empty();
+            i.team = trees.blob_at(regime_tree, &paths.team)?.map(|b| b.0);
+            i.playbook = trees.blob_at(regime_tree, &paths.playbook)?.map(|b| b.0);
+            i.mailmap = trees.blob_at(regime_tree, &paths.mailmap)?.map(|b| b.0);
+            info.insert(oid, i);
         }
-        _ => Ok(None),
+        commits.push((oid, parent_ids));
+        trees.step();
     }
-}
 
-/// The blob id and mode at a path, if it is a file there.
-fn blob_at(tree: &Tree, path: &str) -> Option<(Oid, i32)> {
-    let e = tree.get_path(Path::new(path)).ok()?;
-    (e.kind() == Some(ObjectType::Blob)).then(|| (e.id(), e.filemode()))
-}
-
-/// Files that differ between two trees (added, removed or changed), as
-/// paths under `prefix`; equal subtrees are skipped by id. Entries are
-/// merged in git's tree order without copying them.
-fn diff(
-    repo: &Repository,
-    a: Option<&Tree>,
-    b: Option<&Tree>,
-    prefix: &str,
-    out: &mut Vec<String>,
-) -> Result<(), Fatal> {
-    if let (Some(x), Some(y)) = (a, b)
-        && x.id() == y.id()
-    {
-        return Ok(());
-    }
-    let (na, nb) = (a.map_or(0, Tree::len), b.map_or(0, Tree::len));
-    let (mut i, mut j) = (0, 0);
-    while i < na || j < nb {
-        let x = if i < na {
-            a.and_then(|t| t.get(i))
-        } else {
-            None
-        };
-        let y = if j < nb {
-            b.and_then(|t| t.get(j))
-        } else {
-            None
-        };
-        let order = match (&x, &y) {
-            (Some(x), Some(y)) => git_order(x, y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
-        };
-        let (x, y) = match order {
-            std::cmp::Ordering::Less => {
-                i += 1;
-                (x, None)
+    // Questions left open were handed to commits the earlier walk answered for.
+    if let Some(known) = known {
+        if !extends_old {
+            return Ok(None);
+        }
+        for (commit, asked) in open {
+            if Some(commit) != old_head {
+                return Ok(None);
             }
-            std::cmp::Ordering::Greater => {
-                j += 1;
-                (None, y)
+            for i in asked {
+                let path = &present[i as usize];
+                let Some(c) = known.last.get(path) else {
+                    return Ok(None);
+                };
+                let Some(i) = known.info.get(c) else {
+                    return Ok(None);
+                };
+                last.insert(path.clone(), *c);
+                info.insert(*c, i.clone());
             }
-            std::cmp::Ordering::Equal => {
-                i += 1;
-                j += 1;
-                let (ex, ey) = (x.as_ref().expect("present"), y.as_ref().expect("present"));
-                if ex.id() == ey.id() && ex.filemode() == ey.filemode() {
-                    continue;
-                }
-                (x, y)
-            }
-        };
-        let entry = x.as_ref().or(y.as_ref()).expect("one side has the entry");
-        let name = String::from_utf8_lossy(entry.name_bytes());
-        let path = if prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        if entry.kind() == Some(ObjectType::Tree) {
-            let load = |e: &Option<git2::TreeEntry>| -> Result<Option<Tree>, Fatal> {
-                match e {
-                    Some(e) if e.kind() == Some(ObjectType::Tree) => {
-                        Ok(Some(repo.find_tree(e.id()).map_err(missing)?))
-                    }
-                    _ => Ok(None),
-                }
+        }
+        for g in &known.guarded {
+            let Some(i) = known.info.get(&g.commit) else {
+                return Ok(None);
             };
-            diff(repo, load(&x)?.as_ref(), load(&y)?.as_ref(), &path, out)?;
-        } else {
-            out.push(path);
+            info.insert(g.commit, i.clone());
+            guarded.push(g.clone());
         }
+        commits.extend(known.commits.iter().cloned());
     }
-    Ok(())
-}
-
-/// git's order of tree entries: by name, a folder's name read with a trailing `/`.
-fn git_order(a: &git2::TreeEntry, b: &git2::TreeEntry) -> std::cmp::Ordering {
-    fn key<'e>(e: &'e git2::TreeEntry) -> impl Iterator<Item = u8> + 'e {
-        let dir = e.kind() == Some(ObjectType::Tree);
-        e.name_bytes().iter().copied().chain(dir.then_some(b'/'))
-    }
-    key(a).cmp(key(b))
+    let graph = CommitGraph::from_topological(&commits);
+    Ok(Some(History {
+        head: Some(head),
+        files: listed.into_iter().collect(),
+        last,
+        guarded,
+        info,
+        commits,
+        graph,
+    }))
 }

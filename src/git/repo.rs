@@ -89,22 +89,19 @@ impl GitRepo {
             .map_or_else(|| repo_path.to_string(), str::to_string)
     }
 
-    /// Repository paths under the project's `content/` that differ from HEAD
-    /// (modified, staged, untracked). Uses git's index, so it is fast and
-    /// honours line-ending filters.
-    pub fn unclean(&self) -> Result<std::collections::HashSet<String>, Fatal> {
-        let mut opts = git2::StatusOptions::new();
-        opts.include_untracked(true)
-            .recurse_untracked_dirs(true)
-            .include_ignored(false)
-            .exclude_submodules(true)
-            .pathspec(self.repo_path("content"));
-        let statuses = self.repo.statuses(Some(&mut opts)).map_err(missing)?;
-        Ok(statuses
-            .iter()
-            .filter(|e| e.status() != git2::Status::CURRENT)
-            .filter_map(|e| e.path().ok().map(str::to_string))
-            .collect())
+    /// Whether a file's text is what HEAD holds at `repo_path` (`head_blob`).
+    /// The text is hashed as git would; when that differs (a changed file, or
+    /// line endings a filter rewrites) git's status of the file decides.
+    pub fn is_committed(&self, repo_path: &str, text: &str, head_blob: Option<Oid>) -> bool {
+        let Some(blob) = head_blob else {
+            return false;
+        };
+        if Oid::hash_object(ObjectType::Blob, text.as_bytes()).is_ok_and(|h| h == blob) {
+            return true;
+        }
+        self.repo
+            .status_file(Path::new(repo_path))
+            .is_ok_and(|s| s == git2::Status::CURRENT)
     }
 
     /// The blob at a repository path in a commit's tree, if any.

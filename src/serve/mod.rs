@@ -112,6 +112,7 @@ fn rebuild(root: &std::path::Path, url: &str, now: Option<crate::time::Instant>,
     let result = check::run(&check::Options {
         root: Some(root.to_path_buf()),
         now,
+        ..Default::default()
     })
     .and_then(|checked| {
         let broken: Vec<String> = checked

@@ -1,0 +1,320 @@
+//! The provenance cache: what the last history walk learned, kept in
+//! `.git/baton/` and keyed by commit ids, so a later run walks only the
+//! commits it has not seen.
+//!
+//! Nothing in the cache is taken on trust. It names the head it was walked
+//! from and the paths it covers; a file that is truncated, altered (its
+//! SHA-1 checksum no longer matches), from another version of baton or
+//! about other paths is ignored and rebuilt. If HEAD moved, the new commits
+//! are walked and joined to the cached answers only when the cached head is
+//! an ancestor of HEAD and every open question leads back to it; otherwise
+//! (a force-push, a rebase, a merge of old history) the whole history is
+//! walked again.
+
+use std::path::{Path, PathBuf};
+
+use git2::{ObjectType, Oid, Repository};
+
+use crate::error::Fatal;
+use crate::git::graph::CommitGraph;
+use crate::git::provenance::{self, CommitInfo, GuardedChange, History, Paths};
+
+/// The first bytes of a cache file; the digit is the format version.
+const MAGIC: &[u8] = b"baton provenance cache 1\n";
+
+/// Where the cache lives, and whether to use it.
+pub struct Cache {
+    file: PathBuf,
+    key: Vec<u8>,
+    enabled: bool,
+}
+
+impl Cache {
+    /// The cache for these paths in a repository (`enabled: false` walks
+    /// everything and leaves the cache alone).
+    pub fn new(repo: &Repository, paths: &Paths, enabled: bool) -> Cache {
+        let key = key(paths);
+        let id = Oid::hash_object(ObjectType::Blob, &key)
+            .map_or_else(|_| "0".repeat(40), |o| o.to_string());
+        Cache {
+            file: repo
+                .path()
+                .join("baton")
+                .join(format!("provenance-{}", &id[..12])),
+            key,
+            enabled,
+        }
+    }
+
+    /// The history from `head`: from the cache when it is current, by
+    /// extending it when HEAD moved on, by a whole walk otherwise.
+    pub fn history(&self, repo: &Repository, head: Oid, paths: &Paths) -> Result<History, Fatal> {
+        if !self.enabled {
+            return provenance::walk(repo, head, paths);
+        }
+        let known = std::fs::read(&self.file)
+            .ok()
+            .and_then(|bytes| decode(&bytes, &self.key));
+        if let Some(known) = known {
+            if known.head == Some(head) {
+                return Ok(known);
+            }
+            if let Some(history) = provenance::walk_since(repo, head, paths, Some(&known))? {
+                self.store(&history);
+                return Ok(history);
+            }
+        }
+        let history = provenance::walk(repo, head, paths)?;
+        self.store(&history);
+        Ok(history)
+    }
+
+    /// Writes the cache aside and renames it into place. A cache that cannot
+    /// be written (a read-only repository) is simply not kept.
+    fn store(&self, history: &History) {
+        let Some(dir) = self.file.parent() else {
+            return;
+        };
+        let tmp = dir.join(format!(".provenance-{}.tmp", std::process::id()));
+        let written = std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(&tmp, encode(history, &self.key)))
+            .and_then(|()| std::fs::rename(&tmp, &self.file));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.file
+    }
+}
+
+/// What a cache must be about: the scope and guarded paths.
+fn key(paths: &Paths) -> Vec<u8> {
+    let mut w = Vec::new();
+    put_strs(&mut w, paths.scope.roots());
+    put_strs(&mut w, &paths.guarded().map(String::clone));
+    w
+}
+
+fn encode(h: &History, key: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(64 * (h.commits.len() + h.last.len()));
+    put_bytes(&mut body, key);
+    let Some(head) = h.head else {
+        return Vec::new();
+    };
+    body.extend_from_slice(head.as_bytes());
+    put_u32(&mut body, h.commits.len());
+    for (id, parents) in &h.commits {
+        body.extend_from_slice(id.as_bytes());
+        put_u32(&mut body, parents.len());
+        for p in parents {
+            body.extend_from_slice(p.as_bytes());
+        }
+    }
+    for map in [&h.files, &h.last] {
+        let mut pairs: Vec<(&String, &Oid)> = map.iter().collect();
+        pairs.sort();
+        put_u32(&mut body, pairs.len());
+        for (path, id) in pairs {
+            put_bytes(&mut body, path.as_bytes());
+            body.extend_from_slice(id.as_bytes());
+        }
+    }
+    put_u32(&mut body, h.guarded.len());
+    for g in &h.guarded {
+        body.extend_from_slice(g.commit.as_bytes());
+        put_bytes(&mut body, g.path.as_bytes());
+        body.push(u8::from(g.added));
+    }
+    let mut info: Vec<(&Oid, &CommitInfo)> = h.info.iter().collect();
+    info.sort_by_key(|(id, _)| **id);
+    put_u32(&mut body, info.len());
+    for (id, i) in info {
+        body.extend_from_slice(id.as_bytes());
+        put_bytes(&mut body, i.name.as_bytes());
+        put_bytes(&mut body, i.email.as_bytes());
+        body.extend_from_slice(&i.seconds.to_le_bytes());
+        body.extend_from_slice(&i.offset_minutes.to_le_bytes());
+        put_strs(&mut body, &i.co_authors);
+        body.push(u8::from(i.is_root));
+        for blob in [i.team, i.playbook, i.mailmap] {
+            match blob {
+                Some(b) => {
+                    body.push(1);
+                    body.extend_from_slice(b.as_bytes());
+                }
+                None => body.push(0),
+            }
+        }
+    }
+    let sum = Oid::hash_object(ObjectType::Blob, &body).expect("hashing bytes in memory");
+    let mut out = Vec::with_capacity(MAGIC.len() + 20 + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(sum.as_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// The history in a cache file, or `None` if the file is not a sound cache
+/// for `key`.
+fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
+    let rest = bytes.strip_prefix(MAGIC)?;
+    let (sum, body) = (rest.get(..20)?, rest.get(20..)?);
+    if Oid::hash_object(ObjectType::Blob, body).ok()?.as_bytes() != sum {
+        return None;
+    }
+    let mut r = Reader(body);
+    if r.bytes()? != key {
+        return None;
+    }
+    let head = r.oid()?;
+    let n = r.u32()?;
+    let mut commits = Vec::with_capacity(n.min(1 << 24));
+    for _ in 0..n {
+        let id = r.oid()?;
+        let np = r.u32()?;
+        let parents = (0..np).map(|_| r.oid()).collect::<Option<Vec<_>>>()?;
+        commits.push((id, parents));
+    }
+    let mut path_map = || -> Option<std::collections::HashMap<String, Oid>> {
+        let n = r.u32()?;
+        let mut map = std::collections::HashMap::with_capacity(n.min(1 << 24));
+        for _ in 0..n {
+            let path = r.string()?;
+            map.insert(path, r.oid()?);
+        }
+        Some(map)
+    };
+    let files = path_map()?;
+    let last = path_map()?;
+    let n = r.u32()?;
+    let mut guarded = Vec::with_capacity(n.min(1 << 16));
+    for _ in 0..n {
+        let commit = r.oid()?;
+        let path = String::from_utf8(r.bytes()?.to_vec()).ok()?;
+        let added = r.take(1)?[0] == 1;
+        guarded.push(GuardedChange {
+            commit,
+            path,
+            added,
+        });
+    }
+    let n = r.u32()?;
+    let mut info = std::collections::HashMap::with_capacity(n.min(1 << 24));
+    for _ in 0..n {
+        let id = r.oid()?;
+        let mut i = CommitInfo {
+            name: r.string()?,
+            email: r.string()?,
+            seconds: i64::from_le_bytes(r.take(8)?.try_into().ok()?),
+            offset_minutes: i32::from_le_bytes(r.take(4)?.try_into().ok()?),
+            ..Default::default()
+        };
+        let k = r.u32()?;
+        for _ in 0..k {
+            i.co_authors.push(r.string()?);
+        }
+        i.is_root = r.take(1)?[0] == 1;
+        let mut blob = || -> Option<Option<Oid>> {
+            match r.take(1)?[0] {
+                0 => Some(None),
+                _ => Some(Some(r.oid()?)),
+            }
+        };
+        (i.team, i.playbook, i.mailmap) = (blob()?, blob()?, blob()?);
+        info.insert(id, i);
+    }
+    let described = last.values().chain(guarded.iter().map(|g| &g.commit));
+    if !r.0.is_empty()
+        || commits.first().map(|c| c.0) != Some(head)
+        || files.len() != last.len()
+        || described.into_iter().any(|c| !info.contains_key(c))
+    {
+        return None;
+    }
+    let graph = CommitGraph::from_topological(&commits);
+    Some(History {
+        head: Some(head),
+        files,
+        last,
+        guarded,
+        info,
+        commits,
+        graph,
+    })
+}
+
+fn put_u32(w: &mut Vec<u8>, n: usize) {
+    w.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+fn put_bytes(w: &mut Vec<u8>, b: &[u8]) {
+    put_u32(w, b.len());
+    w.extend_from_slice(b);
+}
+
+fn put_strs(w: &mut Vec<u8>, strs: &[String]) {
+    put_u32(w, strs.len());
+    for s in strs {
+        put_bytes(w, s.as_bytes());
+    }
+}
+
+/// Reads the cache's fields; every read fails cleanly past the end.
+struct Reader<'b>(&'b [u8]);
+
+impl<'b> Reader<'b> {
+    fn take(&mut self, n: usize) -> Option<&'b [u8]> {
+        let (head, rest) = (self.0.get(..n)?, self.0.get(n..)?);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u32(&mut self) -> Option<usize> {
+        let b = self.take(4)?;
+        Some(u32::from_le_bytes(b.try_into().ok()?) as usize)
+    }
+    fn bytes(&mut self) -> Option<&'b [u8]> {
+        let n = self.u32()?;
+        self.take(n)
+    }
+    fn string(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?.to_vec()).ok()
+    }
+    fn oid(&mut self) -> Option<Oid> {
+        Oid::from_bytes(self.take(20)?).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damaged_files_are_not_caches() {
+        let key = b"k".to_vec();
+        let head = Oid::from_bytes(&[7; 20]).unwrap();
+        let h = History {
+            head: Some(head),
+            commits: vec![(head, vec![])],
+            files: [("content/a.md".to_string(), head)].into(),
+            last: [("content/a.md".to_string(), head)].into(),
+            info: [(head, CommitInfo::default())].into(),
+            ..Default::default()
+        };
+        let bytes = encode(&h, &key);
+        let back = decode(&bytes, &key).expect("round trip");
+        assert_eq!(back.last, h.last);
+        assert_eq!(back.commits, h.commits);
+        assert_eq!(back.info, h.info);
+        assert!(decode(&bytes, b"other").is_none(), "another key");
+        assert!(
+            decode(&bytes[..bytes.len() - 1], &key).is_none(),
+            "truncated"
+        );
+        let mut flipped = bytes.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert!(decode(&flipped, &key).is_none(), "altered");
+        assert!(decode(b"", &key).is_none());
+    }
+}
