@@ -1,0 +1,219 @@
+//! The provenance cache in `.git/baton/` never changes an answer: after new
+//! commits, a force-push, a governance change, a damaged or foreign cache
+//! file, `baton check` prints exactly what `--no-cache` prints.
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use serde_json::Value;
+
+/// The cache files of a repository.
+fn cache_files(repo: &Repo) -> Vec<PathBuf> {
+    let dir = repo.path().join(".git/baton");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("provenance-")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Checks with and without the cache and insists on the same report.
+#[track_caller]
+fn same_with_and_without(repo: &Repo) -> Value {
+    let (uncached, code_u) = check_with(repo, &["--no-cache"]);
+    let (cached, code_c) = check_with(repo, &[]);
+    assert_eq!(cached, uncached, "the cache changed the report");
+    assert_eq!(code_c, code_u);
+    // Once more, now certainly from the cache.
+    let (warm, _) = check_with(repo, &[]);
+    assert_eq!(warm, uncached, "a warm cache changed the report");
+    uncached
+}
+
+/// A repository with two shipped releases and one being signed.
+fn history() -> Repo {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "minor", "2026-01");
+    shipped_release(&repo, "1.1.0", "minor", "2026-02");
+    planned_release(&repo, "1.2.0", "minor");
+    repo
+}
+
+#[test]
+fn a_cold_cache_is_written_and_a_warm_one_agrees() {
+    let repo = history();
+    assert!(cache_files(&repo).is_empty());
+    check_with(&repo, &["--no-cache"]);
+    assert!(cache_files(&repo).is_empty(), "--no-cache writes no cache");
+    let v = same_with_and_without(&repo);
+    assert_eq!(cache_files(&repo).len(), 1, "one cache file");
+    assert_eq!(gate_state(&v, "1.0.0", "development"), "approved");
+}
+
+#[test]
+fn new_commits_extend_the_cache() {
+    let repo = history();
+    same_with_and_without(&repo);
+    sign(&repo, "1.2.0", "development", DEV, "2026-02-02T10:00:00Z");
+    let v = same_with_and_without(&repo);
+    assert_eq!(gate_state(&v, "1.2.0", "development"), "approved");
+    // An edit re-attributes the record to its new author.
+    repo.commit_file(
+        MALLORY,
+        "2026-02-03T10:00:00Z",
+        &signoff_path("1.2.0", "development"),
+        &signoff_md(gate_of("development").1, "approve"),
+    );
+    repo.write(
+        &signoff_path("1.2.0", "development"),
+        &(signoff_md(gate_of("development").1, "approve") + "\nEdited again.\n"),
+    );
+    repo.commit(DEV, "2026-02-04T10:00:00Z", "edit");
+    same_with_and_without(&repo);
+}
+
+#[test]
+fn merges_from_side_branches_are_answered_like_a_whole_walk() {
+    let repo = history();
+    same_with_and_without(&repo);
+    repo.git(&["checkout", "-q", "-b", "side", "HEAD~3"]);
+    sign(&repo, "1.2.0", "development", DEV, "2026-02-02T10:00:00Z");
+    repo.git(&["checkout", "-q", "main"]);
+    sign(&repo, "1.2.0", "quality", GRACE, "2026-02-03T10:00:00Z");
+    same_with_and_without(&repo);
+    repo.git_as(
+        ADA,
+        "2026-02-05T10:00:00Z",
+        &["merge", "-q", "--no-ff", "side", "-m", "merge side"],
+    );
+    same_with_and_without(&repo);
+}
+
+#[test]
+fn a_force_push_is_walked_again() {
+    let repo = history();
+    sign(&repo, "1.2.0", "development", DEV, "2026-02-02T10:00:00Z");
+    let before = same_with_and_without(&repo);
+    assert_eq!(gate_state(&before, "1.2.0", "development"), "approved");
+    // Rewrite: the sign-off is dropped and someone else writes it.
+    repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    sign(
+        &repo,
+        "1.2.0",
+        "development",
+        MALLORY,
+        "2026-02-02T11:00:00Z",
+    );
+    let after = same_with_and_without(&repo);
+    assert_ne!(gate_state(&after, "1.2.0", "development"), "approved");
+    // The rewritten commit is gone entirely.
+    repo.git(&["reflog", "expire", "--expire=now", "--all"]);
+    repo.git(&["gc", "-q", "--prune=now"]);
+    same_with_and_without(&repo);
+}
+
+#[test]
+fn governance_changes_keep_their_authors() {
+    let repo = history();
+    same_with_and_without(&repo);
+    repo.commit_file(
+        MALLORY,
+        "2026-02-06T10:00:00Z",
+        "content/team.yaml",
+        &format!("{TEAM}# touched\n"),
+    );
+    let v = same_with_and_without(&repo);
+    assert_fires(&v, "policy.unauthorized-change");
+}
+
+#[test]
+fn a_damaged_cache_is_ignored_and_rebuilt() {
+    let repo = history();
+    let good = same_with_and_without(&repo);
+    let file = cache_files(&repo).pop().expect("a cache file");
+    let bytes = std::fs::read(&file).unwrap();
+    let damaged: Vec<Vec<u8>> = vec![
+        Vec::new(),
+        b"not a cache".to_vec(),
+        bytes[..bytes.len() / 2].to_vec(),
+        {
+            let mut b = bytes.clone();
+            let mid = b.len() / 2;
+            b[mid] ^= 0x55;
+            b
+        },
+        {
+            let mut b = bytes.clone();
+            b.extend_from_slice(b"trailing");
+            b
+        },
+    ];
+    for (i, d) in damaged.into_iter().enumerate() {
+        std::fs::write(&file, &d).unwrap();
+        let (v, _) = check_with(&repo, &[]);
+        assert_eq!(v, good, "damaged cache #{i} changed the report");
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            bytes,
+            "damaged cache #{i} rebuilt"
+        );
+    }
+    // A folder where the cache should be does not stop the check.
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    let (v, _) = check_with(&repo, &[]);
+    assert_eq!(v, good);
+}
+
+#[test]
+fn a_cache_from_another_repository_is_not_trusted() {
+    let other = history();
+    sign(
+        &other,
+        "1.2.0",
+        "development",
+        MALLORY,
+        "2026-02-02T10:00:00Z",
+    );
+    check_with(&other, &[]);
+    let theirs = cache_files(&other).pop().expect("a cache file");
+
+    let repo = history();
+    sign(&repo, "1.2.0", "development", DEV, "2026-02-02T10:00:00Z");
+    let good = same_with_and_without(&repo);
+    let mine = cache_files(&repo).pop().expect("a cache file");
+    std::fs::copy(&theirs, &mine).unwrap();
+    let (v, _) = check_with(&repo, &[]);
+    assert_eq!(v, good, "a foreign cache changed the report");
+}
+
+#[test]
+fn uncommitted_edits_are_judged_from_the_working_tree() {
+    let repo = history();
+    sign(&repo, "1.2.0", "development", DEV, "2026-02-02T10:00:00Z");
+    same_with_and_without(&repo);
+    repo.write(
+        &signoff_path("1.2.0", "quality"),
+        &signoff_md(gate_of("quality").1, "approve"),
+    );
+    let v = same_with_and_without(&repo);
+    assert_ne!(
+        gate_state(&v, "1.2.0", "quality"),
+        "approved",
+        "not committed yet"
+    );
+    // Staged but not committed is still not committed.
+    repo.git(&["add", "-A"]);
+    let v = same_with_and_without(&repo);
+    assert_ne!(gate_state(&v, "1.2.0", "quality"), "approved");
+}
