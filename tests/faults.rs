@@ -54,6 +54,8 @@ fn leftovers(parent: &Path, out: &str) -> Vec<String> {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with(&format!(".{out}.baton-")))
+        // The replaced site, kept on purpose as the next build's start.
+        .filter(|n| *n != format!(".{out}.baton-prev"))
         .collect()
 }
 

@@ -321,3 +321,48 @@ fn demo_history_commits_each_signoff_as_its_signer() {
         "one record is left uncommitted"
     );
 }
+
+/// A rebuild starts from the site before last: unchanged pages are not
+/// rewritten, stale files go, and a planted `.public.baton-prev` symlink
+/// is never followed.
+#[test]
+fn rebuilds_write_only_what_changed() {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "minor", "2026-01");
+    let build = || {
+        repo.baton()
+            .args(["build", "--now", NOW])
+            .assert()
+            .success();
+    };
+    build();
+    build(); // now .public.baton-prev holds the first build
+    assert!(repo.file(".public.baton-prev/index.html").is_file());
+    let page = repo.file("public/releases/1.0.0/index.html");
+    let mtime = || std::fs::metadata(&page).unwrap().modified().unwrap();
+    let before = mtime();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(repo.file(".public.baton-prev/stale.html"), "old").unwrap();
+    build();
+    build();
+    assert_eq!(mtime(), before, "an unchanged page is not rewritten");
+    assert!(!repo.file("public/stale.html").exists(), "stale files are removed");
+
+    // A new release changes the index and adds a page; both appear.
+    shipped_release(&repo, "1.1.0", "minor", "2026-02");
+    build();
+    assert!(repo.file("public/releases/1.1.0/index.html").is_file());
+    assert!(read(&repo.file("public/releases/index.html")).contains("1.1.0"));
+
+    // Someone plants a symlink where the previous site is kept.
+    let victim = tempfile::tempdir().unwrap();
+    std::fs::write(victim.path().join("keep.txt"), "precious").unwrap();
+    std::fs::remove_dir_all(repo.file(".public.baton-prev")).unwrap();
+    std::os::unix::fs::symlink(victim.path(), repo.file(".public.baton-prev")).unwrap();
+    build();
+    assert_eq!(
+        std::fs::read_to_string(victim.path().join("keep.txt")).unwrap(),
+        "precious"
+    );
+    assert!(repo.file("public/releases/1.1.0/index.html").is_file());
+}

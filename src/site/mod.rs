@@ -75,8 +75,13 @@ pub fn base(url: &str) -> Result<String, Fatal> {
 
 /// Renders every page of an already checked project and publishes it to `out`.
 pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Result<Built, Fatal> {
+    let t = std::time::Instant::now();
     let files = render(checked, base_url)?;
+    let t1 = t.elapsed();
     output::publish(out, &files)?;
+    if std::env::var_os("BATON_TIMINGS").is_some() {
+        eprintln!("render {:?} publish {:?}", t1, t.elapsed() - t1);
+    }
     Ok(Built {
         out: out.to_path_buf(),
         pages: files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
@@ -87,6 +92,7 @@ pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Resu
 
 /// Renders the whole site in memory: (relative path, bytes) for every file.
 pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
+    let started = std::time::Instant::now();
     let (content, status) = (&checked.content, &checked.status);
     let theme = theme::load(&content.root, content.site.theme.as_deref())?;
     let base_url = base(
@@ -245,6 +251,9 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
         Context::new(),
     );
 
+    if std::env::var_os("BATON_TIMINGS").is_some() {
+        eprintln!("contexts {:?}", started.elapsed());
+    }
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut sitemap = Vec::new();
     for (path, template, page_title, mut ctx) in pages {
@@ -284,6 +293,9 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
         files.push((path, html.into_bytes()));
     }
 
+    if std::env::var_os("BATON_TIMINGS").is_some() {
+        eprintln!("pages {:?}", started.elapsed());
+    }
     let release_times: Vec<(view::ReleaseCtx, String)> = status
         .releases
         .iter()

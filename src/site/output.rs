@@ -1,9 +1,18 @@
 //! Writing the site atomically: everything goes into a temporary sibling
 //! folder, which is then renamed over the old site. A failed build leaves
 //! the previous site untouched; a reader never sees half a site.
+//!
+//! The site a build replaces is kept beside it as `.<out>.baton-prev` and
+//! becomes the next build's temporary folder: only pages that changed are
+//! written, and no folder is made or removed that need not be (on many
+//! file systems making and removing folders costs more than rendering).
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
 
 use crate::error::Fatal;
 
@@ -27,25 +36,94 @@ pub fn publish(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
     );
     let tmp = parent.join(format!(".{name}.baton-tmp-{unique}"));
     let old = parent.join(format!(".{name}.baton-old-{unique}"));
+    let prev = parent.join(format!(".{name}.baton-prev"));
 
-    let result = write_all(&tmp, files).and_then(|()| swap(&tmp, out, &old));
+    // Claim the site before last (a rename: one build wins it) and bring it
+    // up to date; anything odd about it, and the site is written afresh.
+    let reused = fs::rename(&prev, &tmp).is_ok()
+        && match fs::symlink_metadata(&tmp) {
+            Ok(m) if m.is_dir() => sync(&tmp, files).is_ok(),
+            _ => false,
+        };
+    let written = if reused {
+        Ok(())
+    } else {
+        remove(&tmp);
+        write_all(&tmp, files)
+    };
+    let result = written.and_then(|()| swap(&tmp, out, &old));
     if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
+        remove(&tmp);
     }
-    let _ = fs::remove_dir_all(&old);
+    // The replaced site is the next build's starting point.
+    if fs::symlink_metadata(&old).is_ok() && fs::rename(&old, &prev).is_err() {
+        remove(&old);
+    }
     result
+}
+
+/// Removes a file, symlink or folder (never following a symlink).
+fn remove(path: &Path) {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => {
+            let _ = fs::remove_dir_all(path);
+        }
+        Ok(_) => {
+            let _ = fs::remove_file(path);
+        }
+        Err(_) => {}
+    }
 }
 
 fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
     fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    for (rel, bytes) in files {
+    files.par_iter().try_for_each(|(rel, bytes)| {
         let path = dir.join(rel);
         if let Some(p) = path.parent() {
             fs::create_dir_all(p).map_err(|e| io(p, e))?;
         }
-        fs::write(&path, bytes).map_err(|e| io(&path, e))?;
+        fs::write(&path, bytes).map_err(|e| io(&path, e))
+    })
+}
+
+/// Makes `dir` (a previous site) hold exactly `files`: stray entries are
+/// removed, changed files rewritten, unchanged ones left alone.
+fn sync(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
+    let wanted: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    let folders: HashSet<&str> = files
+        .iter()
+        .flat_map(|(p, _)| p.match_indices('/').map(move |(i, _)| &p[..i]))
+        .collect();
+    let mut walk = WalkDir::new(dir).follow_links(false).min_depth(1).into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = entry.map_err(|e| Fatal::new(format!("cannot read {}: {e}", dir.display())))?;
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        let keep = if entry.file_type().is_dir() {
+            folders.contains(rel.as_str())
+        } else {
+            entry.file_type().is_file() && wanted.contains(rel.as_str())
+        };
+        if !keep {
+            if entry.file_type().is_dir() {
+                walk.skip_current_dir();
+            }
+            remove(entry.path());
+        }
     }
-    Ok(())
+    files.par_iter().try_for_each(|(rel, bytes)| {
+        let path = dir.join(rel);
+        if fs::read(&path).is_ok_and(|old| old == *bytes) {
+            return Ok(());
+        }
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p).map_err(|e| io(p, e))?;
+        }
+        fs::write(&path, bytes).map_err(|e| io(&path, e))
+    })
 }
 
 fn swap(tmp: &Path, out: &Path, old: &Path) -> Result<(), Fatal> {
