@@ -11,6 +11,7 @@ pub mod view;
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde_json::json;
 use tera::Context;
 
@@ -108,11 +109,15 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
     let now = status.now;
     let generated = view::when(now);
 
-    let releases: Vec<view::ReleaseCtx> =
-        status.releases.iter().rev().map(|r| b.release(r)).collect();
+    let releases: Vec<view::ReleaseCtx> = status
+        .releases
+        .par_iter()
+        .rev()
+        .map(|r| b.release(r))
+        .collect();
     let incidents: Vec<view::IncidentCtx> = status
         .incidents
-        .iter()
+        .par_iter()
         .rev()
         .map(|i| b.incident(i))
         .collect();
@@ -254,45 +259,46 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
     if std::env::var_os("BATON_TIMINGS").is_some() {
         eprintln!("contexts {:?}", started.elapsed());
     }
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut sitemap = Vec::new();
-    for (path, template, page_title, mut ctx) in pages {
-        let depth = path.matches('/').count();
-        // 404.html is served at any depth, so it links absolutely.
-        let root = if path == "404.html" {
-            base_url.clone()
-        } else {
-            "../".repeat(depth)
-        };
-        let url_path = path.trim_end_matches("index.html");
-        ctx.insert(
-            "site",
-            &json!({
-                "title": title,
-                "description": content.site.description,
-                "base_url": base_url,
-                "repo_url": content.site.repo_url,
-                "generated": generated,
-                "errors": status.errors(),
-                "warnings": status.warnings(),
-            }),
-        );
-        ctx.insert("root", &root);
-        ctx.insert("page", &json!({"title": page_title, "path": url_path, "url": format!("{base_url}{url_path}"), "section": url_path.split('/').next().unwrap_or("")}));
-        ctx.insert("people_names", &people);
-        let html = theme
-            .tera
-            .render(template, &ctx)
-            .map_err(|e| theme::template_error(&e))?;
-        if path != "404.html" {
-            sitemap.push((
-                format!("{base_url}{url_path}"),
-                Some(now.date_naive().to_string()),
-            ));
-        }
-        files.push((path, html.into_bytes()));
-    }
-
+    let site = json!({
+        "title": title,
+        "description": content.site.description,
+        "base_url": base_url,
+        "repo_url": content.site.repo_url,
+        "generated": generated,
+        "errors": status.errors(),
+        "warnings": status.warnings(),
+    });
+    let rendered: Vec<(String, Vec<u8>)> = pages
+        .into_par_iter()
+        .map(|(path, template, page_title, mut ctx)| {
+            let depth = path.matches('/').count();
+            // 404.html is served at any depth, so it links absolutely.
+            let root = if path == "404.html" {
+                base_url.clone()
+            } else {
+                "../".repeat(depth)
+            };
+            let url_path = path.trim_end_matches("index.html");
+            ctx.insert("site", &site);
+            ctx.insert("root", &root);
+            ctx.insert("page", &json!({"title": page_title, "path": url_path, "url": format!("{base_url}{url_path}"), "section": url_path.split('/').next().unwrap_or("")}));
+            ctx.insert("people_names", &people);
+            let html = theme
+                .tera
+                .render(template, &ctx)
+                .map_err(|e| theme::template_error(&e))?;
+            Ok((path, html.into_bytes()))
+        })
+        .collect::<Result<_, Fatal>>()?;
+    let sitemap: Vec<(String, Option<String>)> = rendered
+        .iter()
+        .filter(|(path, _)| path != "404.html")
+        .map(|(path, _)| {
+            let url_path = path.trim_end_matches("index.html");
+            (format!("{base_url}{url_path}"), Some(now.date_naive().to_string()))
+        })
+        .collect();
+    let mut files = rendered;
     if std::env::var_os("BATON_TIMINGS").is_some() {
         eprintln!("pages {:?}", started.elapsed());
     }
