@@ -134,8 +134,15 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
         .clone()
         .unwrap_or_else(|| "Releases".into());
 
-    let mut pages: Vec<(String, &str, String, Context)> = Vec::new();
-    let mut page = |path: &str, template: &'static str, page_title: String, ctx: Context| {
+    // Release and incident pages get their context as they render, so only
+    // a page or two per thread is held in memory at once.
+    enum Data<'v> {
+        Ready(Context),
+        Release(&'v view::ReleaseCtx),
+        Incident(&'v view::IncidentCtx),
+    }
+    let mut pages: Vec<(String, &str, String, Data)> = Vec::new();
+    let mut page = |path: &str, template: &'static str, page_title: String, ctx| {
         pages.push((path.to_string(), template, page_title, ctx));
     };
 
@@ -169,7 +176,7 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
             .take(5)
             .collect::<Vec<_>>(),
     );
-    page("index.html", "index.html", "Status".into(), ctx);
+    page("index.html", "index.html", "Status".into(), Data::Ready(ctx));
 
     let mut ctx = Context::new();
     ctx.insert("releases", &releases);
@@ -177,16 +184,14 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
         "releases/index.html",
         "releases.html",
         "Releases".into(),
-        ctx,
+        Data::Ready(ctx),
     );
     for r in &releases {
-        let mut ctx = Context::new();
-        ctx.insert("release", r);
         page(
             &format!("releases/{}/index.html", r.version),
             "release.html",
             format!("Release {}", r.version),
-            ctx,
+            Data::Release(r),
         );
     }
     let mut ctx = Context::new();
@@ -195,16 +200,14 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
         "incidents/index.html",
         "incidents.html",
         "Incidents".into(),
-        ctx,
+        Data::Ready(ctx),
     );
     for i in &incidents {
-        let mut ctx = Context::new();
-        ctx.insert("incident", i);
         page(
             &format!("incidents/{}/index.html", i.id),
             "incident.html",
             i.title.clone(),
-            ctx,
+            Data::Incident(i),
         );
     }
     let pb = &content.playbook;
@@ -234,7 +237,7 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
         "playbook/index.html",
         "playbook.html",
         "Playbook".into(),
-        ctx,
+        Data::Ready(ctx),
     );
 
     let mut ctx = Context::new();
@@ -248,12 +251,12 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
             .collect::<Vec<_>>(),
     );
     ctx.insert("roles", &pb.roles.iter().map(|r| json!({"id": r, "holders": content.roster.holders(r).map(|p| p.name.clone()).collect::<Vec<_>>()})).collect::<Vec<_>>());
-    page("team/index.html", "team.html", "Team".into(), ctx);
+    page("team/index.html", "team.html", "Team".into(), Data::Ready(ctx));
     page(
         "404.html",
         "404.html",
         "Page not found".into(),
-        Context::new(),
+        Data::Ready(Context::new()),
     );
 
     if std::env::var_os("BATON_TIMINGS").is_some() {
@@ -270,7 +273,12 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
     });
     let rendered: Vec<(String, Vec<u8>)> = pages
         .into_par_iter()
-        .map(|(path, template, page_title, mut ctx)| {
+        .map(|(path, template, page_title, data)| {
+            let mut ctx = match data {
+                Data::Ready(ctx) => ctx,
+                Data::Release(r) => Context::from_serialize(json!({ "release": r })).map_err(|e| theme::template_error(&e))?,
+                Data::Incident(i) => Context::from_serialize(json!({ "incident": i })).map_err(|e| theme::template_error(&e))?,
+            };
             let depth = path.matches('/').count();
             // 404.html is served at any depth, so it links absolutely.
             let root = if path == "404.html" {
