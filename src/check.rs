@@ -26,6 +26,8 @@ pub struct Options {
     pub now: Option<Instant>,
     /// Walk all of history instead of using the provenance cache in `.git/baton/`.
     pub no_cache: bool,
+    /// Parsed records kept from earlier runs (serve).
+    pub memo: Option<std::sync::Arc<load::Memo>>,
 }
 
 /// The content and what the rules made of it.
@@ -95,7 +97,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
             }
             h
         });
-        let content = load::load(&root);
+        let content = load::load_with(&root, opts.memo.as_deref());
         let history = walker
             .join()
             .unwrap_or_else(|_| Err(Fatal::new("the history walk failed unexpectedly")));

@@ -346,7 +346,10 @@ fn rebuilds_write_only_what_changed() {
     build();
     build();
     assert_eq!(mtime(), before, "an unchanged page is not rewritten");
-    assert!(!repo.file("public/stale.html").exists(), "stale files are removed");
+    assert!(
+        !repo.file("public/stale.html").exists(),
+        "stale files are removed"
+    );
 
     // A new release changes the index and adds a page; both appear.
     shipped_release(&repo, "1.1.0", "minor", "2026-02");
@@ -365,4 +368,50 @@ fn rebuilds_write_only_what_changed() {
         "precious"
     );
     assert!(repo.file("public/releases/1.1.0/index.html").is_file());
+}
+
+/// `serve` answers from the list of files a build would write and renders
+/// single pages on demand: the list, the whole render and a single page
+/// must agree.
+#[test]
+fn the_file_list_and_single_pages_match_the_whole_build() {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "minor", "2026-01");
+    planned_release(&repo, "1.1.0", "minor");
+    let id = INCIDENT;
+    repo.commit_file(
+        ADA,
+        "2026-02-10T12:00:00Z",
+        &incident_path(id),
+        &incident_md(&valid_incident()),
+    );
+    let checked = baton::check::run(&baton::check::Options {
+        root: Some(repo.path().to_path_buf()),
+        now: Some(baton::time::parse_timestamp(NOW).unwrap()),
+        ..Default::default()
+    })
+    .unwrap();
+    let url = "http://127.0.0.1:1111/";
+    let whole = baton::site::render(&checked, Some(url)).unwrap();
+    let mut listed = baton::site::paths(&checked).unwrap();
+    let mut rendered: Vec<String> = whole.iter().map(|(p, _)| p.clone()).collect();
+    listed.sort();
+    rendered.sort();
+    assert_eq!(listed, rendered);
+    for page in [
+        "releases/1.0.0/index.html",
+        "releases/1.1.0/index.html",
+        &format!("incidents/{id}/index.html"),
+    ] {
+        let single = baton::site::render_page(&checked, Some(url), page)
+            .unwrap()
+            .expect(page);
+        let full = &whole.iter().find(|(p, _)| p == page).unwrap().1;
+        assert_eq!(&single, full, "{page}");
+    }
+    assert!(
+        baton::site::render_page(&checked, Some(url), "index.html")
+            .unwrap()
+            .is_none()
+    );
 }

@@ -167,6 +167,43 @@ pub fn read_text(path: &Path) -> Result<String, String> {
 /// Loads `root/content/`. Fails (exit 2) only when baton cannot judge at all:
 /// no roster, or a broken roster or playbook.
 pub fn load(root: &Path) -> Result<Content, Fatal> {
+    load_with(root, None)
+}
+
+/// Parsed record files kept between loads (by `serve`): a file whose size,
+/// modification time and inode are unchanged is not read or parsed again.
+#[derive(Debug, Default)]
+pub struct Memo {
+    files: std::sync::Mutex<std::collections::HashMap<PathBuf, Remembered>>,
+}
+
+/// A file as last seen, parsed, with what was wrong in it.
+type Remembered = (Stamp, Loaded, Vec<Finding>);
+
+/// What tells a file has changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(meta: &fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode,
+        }
+    }
+}
+
+/// Loads `content/`, reusing what `memo` holds of unchanged files.
+pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<Content, Fatal> {
     let dir = root.join("content");
     let mut findings = Vec::new();
 
@@ -279,7 +316,10 @@ pub fn load(root: &Path) -> Result<Content, Fatal> {
     let parsed: Vec<Option<(Loaded, Vec<Finding>)>> = steps
         .par_iter()
         .map(|step| match step {
-            Step::Record(relpath, path) => Some(parse_file(relpath, path)),
+            Step::Record(relpath, path) => Some(match memo {
+                Some(m) => m.parse(relpath, path),
+                None => parse_file(relpath, path),
+            }),
             Step::Found(_) => None,
         })
         .collect();
@@ -411,6 +451,7 @@ enum Step {
 /// A parsed record file, typed by its place in the layout. (Short-lived:
 /// one per file between parsing and sorting into place, so not boxed.)
 #[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
 enum Loaded {
     Release(Parsed<Release>),
     GoNoGo(Parsed<GoNoGo>),
@@ -419,6 +460,28 @@ enum Loaded {
     Signoff(Parsed<Signoff>),
     Incident(Parsed<Incident>),
     Postmortem(Parsed<Postmortem>),
+}
+
+impl Memo {
+    fn parse(&self, relpath: &str, path: &Path) -> (Loaded, Vec<Finding>) {
+        let stamp = fs::symlink_metadata(path).ok().map(|m| Stamp::of(&m));
+        if let Some(stamp) = &stamp {
+            let files = self.files.lock().expect("memo lock");
+            if let Some((s, loaded, found)) = files.get(path)
+                && s == stamp
+            {
+                return (loaded.clone(), found.clone());
+            }
+        }
+        let (loaded, found) = parse_file(relpath, path);
+        if let Some(stamp) = stamp {
+            self.files
+                .lock()
+                .expect("memo lock")
+                .insert(path.to_path_buf(), (stamp, loaded.clone(), found.clone()));
+        }
+        (loaded, found)
+    }
 }
 
 /// Reads and parses one record file, with what is wrong in it. A record

@@ -20,7 +20,7 @@ use crate::git::graph::CommitGraph;
 use crate::git::provenance::{self, CommitInfo, GuardedChange, History, Paths};
 
 /// The first bytes of a cache file; the digit is the format version.
-const MAGIC: &[u8] = b"baton provenance cache 1\n";
+const MAGIC: &[u8] = b"baton provenance cache 2\n";
 
 /// Where the cache lives, and whether to use it.
 pub struct Cache {
@@ -137,7 +137,7 @@ fn encode(h: &History, key: &[u8]) -> Vec<u8> {
         body.extend_from_slice(&i.seconds.to_le_bytes());
         body.extend_from_slice(&i.offset_minutes.to_le_bytes());
         put_strs(&mut body, &i.co_authors);
-        body.push(u8::from(i.is_root));
+        body.push(u8::from(i.is_root) | (u8::from(i.signed) << 1));
         for blob in [i.team, i.playbook, i.mailmap] {
             match blob {
                 Some(b) => {
@@ -215,7 +215,8 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
         for _ in 0..k {
             i.co_authors.push(r.string()?);
         }
-        i.is_root = r.take(1)?[0] == 1;
+        let flags = r.take(1)?[0];
+        (i.is_root, i.signed) = (flags & 1 != 0, flags & 2 != 0);
         let mut blob = || -> Option<Option<Oid>> {
             match r.take(1)?[0] {
                 0 => Some(None),

@@ -31,6 +31,8 @@ pub struct Signer {
     pub co_authors: Vec<String>,
     /// The person's `signing_keys` in the parent's roster.
     pub keys: Vec<String>,
+    /// The commit carries a signature (to be verified against `keys`).
+    pub signed: bool,
 }
 
 impl Signer {
@@ -111,6 +113,8 @@ impl<'g> Identities<'g> {
             offset_minutes: author.when().offset_minutes(),
             co_authors: co_authors(c.message().unwrap_or("")),
             is_root: c.parent_count() == 0,
+            signed: c.header_field_bytes("gpgsig").is_ok()
+                || c.header_field_bytes("gpgsig-sha256").is_ok(),
             team: id_at(&self.git.repo_path("content/team.yaml")),
             playbook: id_at(&self.git.repo_path("content/playbook.md")),
             mailmap: id_at(".mailmap"),
@@ -157,6 +161,7 @@ impl<'g> Identities<'g> {
             roles: person.map(|p| p.roles.clone()).unwrap_or_default(),
             co_authors: info.co_authors,
             keys: person.map(|p| p.signing_keys.clone()).unwrap_or_default(),
+            signed: info.signed,
         };
         self.signers.insert(commit, signer.clone());
         Ok(signer)

@@ -46,6 +46,8 @@ pub struct CommitInfo {
     /// `Co-authored-by` trailers of the message.
     pub co_authors: Vec<String>,
     pub is_root: bool,
+    /// The commit carries a signature (`gpgsig`).
+    pub signed: bool,
     /// team.yaml, playbook.md and .mailmap in the first parent (a root: in
     /// the commit itself): the blob ids that decide who the author is.
     pub team: Option<Oid>,

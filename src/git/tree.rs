@@ -258,7 +258,12 @@ impl<'r> Trees<'r> {
             Some(i) => (&data[..i], &data[i + 2..]),
             None => (data, &b""[..]),
         };
-        let mut info = crate::git::provenance::CommitInfo::default();
+        let mut info = crate::git::provenance::CommitInfo {
+            signed: head
+                .split(|&b| b == b'\n')
+                .any(|l| l.starts_with(b"gpgsig ") || l.starts_with(b"gpgsig-sha256 ")),
+            ..Default::default()
+        };
         if let Some(line) = head
             .split(|&b| b == b'\n')
             .find_map(|l| l.strip_prefix(b"author "))

@@ -107,7 +107,11 @@ pub fn gates(ctx: &Ctx<'_>, files: &ReleaseFiles, out: &mut Vec<Finding>) -> Vec
                 }
                 let claimed = parsed.data.as_ref().and_then(|d| d.signed_by.as_deref());
                 found.extend(people::claim(signer, claimed, path, doc));
-                let seal = signature::seal(&ctx.git.repo, signer.commit, &signer.keys);
+                let seal = if signer.signed {
+                    signature::seal(&ctx.git.repo, signer.commit, &signer.keys)
+                } else {
+                    Seal::Unsigned
+                };
                 let required = ctx.playbook.require_signed_signoffs;
                 match &seal {
                     Seal::Unsigned if required => found.push(

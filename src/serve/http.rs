@@ -2,7 +2,7 @@
 //! the site's file map, so no request can reach a file outside the site.
 
 use std::io::Write;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use tiny_http::{Header, Request, Response};
@@ -44,9 +44,9 @@ pub fn handle(request: Request, shared: &Shared) {
         return;
     };
     let site = shared.site.read().expect("site lock");
-    let (status, key) = if site.files.contains_key(&path) {
+    let (status, key) = if site.paths.contains(&path) {
         (200, path)
-    } else if site.files.contains_key(&format!("{path}/index.html")) {
+    } else if site.paths.contains(&format!("{path}/index.html")) {
         drop(site);
         // Built from the cleaned path, never from the raw request (`//host` would leave the site).
         let location = format!("/{}", path.trim_end_matches("index.html"));
@@ -65,7 +65,16 @@ pub fn handle(request: Request, shared: &Shared) {
     } else {
         (404, "404.html".to_string())
     };
-    let Some(bytes) = site.files.get(&key).cloned() else {
+    let found = match site.files.get(&key) {
+        Some(bytes) => Some(bytes.clone()),
+        None if site.paths.contains(&key) => {
+            drop(site);
+            render(shared, &key)
+        }
+        None => None,
+    };
+    let site = shared.site.read().expect("site lock");
+    let Some(bytes) = found else {
         let body = site
             .problem
             .as_deref()
@@ -94,6 +103,38 @@ pub fn handle(request: Request, shared: &Shared) {
             .with_header(header("Content-Type", mime))
             .with_header(header("Cache-Control", "no-store")),
     );
+}
+
+/// Renders a file not rendered since the last rebuild: a release or
+/// incident page alone, anything else with the whole site (kept for later
+/// requests). Results of a rebuild that has since been replaced are dropped.
+fn render(shared: &Shared, key: &str) -> Option<Arc<Vec<u8>>> {
+    let (version, checked, url) = {
+        let site = shared.site.read().expect("site lock");
+        let (checked, url) = site.source.clone()?;
+        (site.version, checked, url)
+    };
+    let files: Vec<(String, Vec<u8>)> = match crate::site::render_page(&checked, Some(&url), key) {
+        Ok(Some(page)) => vec![(key.to_string(), page)],
+        Ok(None) => crate::site::render(&checked, Some(&url)).ok()?,
+        Err(e) => {
+            eprintln!("cannot render {key}: {e}");
+            return None;
+        }
+    };
+    let mut site = shared.site.write().expect("site lock");
+    let mut found = None;
+    let current = site.version == version;
+    for (path, bytes) in files {
+        let bytes = Arc::new(bytes);
+        if path == key {
+            found = Some(bytes.clone());
+        }
+        if current {
+            site.files.entry(path).or_insert(bytes);
+        }
+    }
+    found
 }
 
 /// `/releases/2.4.0/` → `releases/2.4.0/index.html`; `None` for paths that try to climb out.

@@ -7,7 +7,7 @@
 mod http;
 mod watch;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, RwLock};
@@ -29,11 +29,16 @@ pub struct ServeOptions {
     pub now: Option<crate::time::Instant>,
 }
 
-/// The site as served now.
+/// The site as served now. Pages are rendered when first asked for, from
+/// the last good check, and kept until the next rebuild.
 #[derive(Default)]
 pub struct Site {
-    /// Path (no leading slash) to bytes.
+    /// Every file of the site (path, no leading slash).
+    pub paths: HashSet<String>,
+    /// Files rendered so far.
     pub files: HashMap<String, Arc<Vec<u8>>>,
+    /// What the pages are rendered from, and the address they link to.
+    pub source: Option<(Arc<check::Checked>, String)>,
     /// Bumped on every rebuild, good or bad.
     pub version: u64,
     /// Why the last build failed: shown as an overlay over the last good site.
@@ -45,6 +50,8 @@ pub struct Shared {
     pub site: RwLock<Site>,
     /// Open event streams.
     pub listeners: Mutex<Vec<Sender<String>>>,
+    /// Records parsed by earlier rebuilds.
+    pub memo: Arc<crate::content::load::Memo>,
 }
 
 impl Shared {
@@ -76,6 +83,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
     let shared = Arc::new(Shared {
         site: RwLock::new(Site::default()),
         listeners: Mutex::new(Vec::new()),
+        memo: Arc::default(),
     });
     rebuild(&root, &url, opts.now, &shared);
     let (tx, rx) = std::sync::mpsc::channel();
@@ -105,13 +113,15 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
     Ok(())
 }
 
-/// Checks and renders the site; on success swaps it in, otherwise keeps the
-/// last good site and records the problem. Tells open pages either way.
+/// Checks the records; on success the site is rendered from the new check
+/// (page by page, as asked for), otherwise the last good site stays and
+/// the problem is recorded. Tells open pages either way.
 fn rebuild(root: &std::path::Path, url: &str, now: Option<crate::time::Instant>, shared: &Shared) {
     let started = Clock::now();
     let result = check::run(&check::Options {
         root: Some(root.to_path_buf()),
         now,
+        memo: Some(shared.memo.clone()),
         ..Default::default()
     })
     .and_then(|checked| {
@@ -122,15 +132,17 @@ fn rebuild(root: &std::path::Path, url: &str, now: Option<crate::time::Instant>,
             .filter(|f| matches!(f.rule, Rule::ContentParse | Rule::ContentBadTimestamp))
             .map(|f| format!("{}:{}: {} [{}]", f.path, f.line, f.message, f.rule.code()))
             .collect();
-        let files = site::render(&checked, Some(url))?;
-        Ok((files, broken))
+        let paths = site::paths(&checked)?;
+        Ok((checked, paths, broken))
     });
     let mut site = shared.site.write().expect("site lock");
     site.version += 1;
     match result {
-        Ok((files, broken)) => {
-            if broken.is_empty() || site.files.is_empty() {
-                site.files = files.into_iter().map(|(p, b)| (p, Arc::new(b))).collect();
+        Ok((checked, paths, broken)) => {
+            if broken.is_empty() || site.source.is_none() {
+                site.paths = paths.into_iter().collect();
+                site.files.clear();
+                site.source = Some((Arc::new(checked), url.to_string()));
             }
             site.problem = (!broken.is_empty()).then(|| broken.join("\n"));
         }

@@ -10,7 +10,7 @@ use notify::{RecursiveMode, Watcher};
 use crate::error::Fatal;
 
 /// Quiet time that ends a burst of events.
-const QUIET: Duration = Duration::from_millis(60);
+const QUIET: Duration = Duration::from_millis(20);
 /// A burst never delays a rebuild longer than this.
 const LONGEST: Duration = Duration::from_millis(500);
 

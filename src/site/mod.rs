@@ -81,7 +81,13 @@ pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Resu
     let t1 = t.elapsed();
     output::publish(out, &files)?;
     if std::env::var_os("BATON_TIMINGS").is_some() {
-        eprintln!("render {:?} publish {:?}", t1, t.elapsed() - t1);
+        eprintln!(
+            "{:>14}: {:>7.1} ms\n{:>14}: {:>7.1} ms",
+            "render",
+            t1.as_secs_f64() * 1000.0,
+            "publish",
+            (t.elapsed() - t1).as_secs_f64() * 1000.0
+        );
     }
     Ok(Built {
         out: out.to_path_buf(),
@@ -93,7 +99,73 @@ pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Resu
 
 /// Renders the whole site in memory: (relative path, bytes) for every file.
 pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
-    let started = std::time::Instant::now();
+    render_with(checked, base_url, None)
+}
+
+/// Every file a build of `checked` writes, without rendering any.
+pub fn paths(checked: &Checked) -> Result<Vec<String>, Fatal> {
+    let content = &checked.content;
+    let theme = theme::load(&content.root, content.site.theme.as_deref())?;
+    let fixed = [
+        "index.html",
+        "releases/index.html",
+        "incidents/index.html",
+        "playbook/index.html",
+        "team/index.html",
+        "404.html",
+        "feed.xml",
+        "sitemap.xml",
+        "status.json",
+        "robots.txt",
+    ];
+    let status = &checked.status;
+    Ok(fixed
+        .iter()
+        .map(|p| p.to_string())
+        .chain(
+            status
+                .releases
+                .iter()
+                .map(|r| format!("releases/{}/index.html", r.version)),
+        )
+        .chain(
+            status
+                .incidents
+                .iter()
+                .map(|i| format!("incidents/{}/index.html", i.id)),
+        )
+        .chain(theme.statics.into_iter().map(|(p, _)| p))
+        .collect())
+}
+
+/// Renders a single release or incident page (`releases/V/index.html`,
+/// `incidents/ID/index.html`) without the rest of the site: what `serve`
+/// needs to answer a request right after an edit. `None` for other paths.
+pub fn render_page(
+    checked: &Checked,
+    base_url: Option<&str>,
+    path: &str,
+) -> Result<Option<Vec<u8>>, Fatal> {
+    let single = path.strip_suffix("/index.html").is_some_and(|p| {
+        p.strip_prefix("releases/")
+            .or_else(|| p.strip_prefix("incidents/"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    });
+    if !single {
+        return Ok(None);
+    }
+    Ok(render_with(checked, base_url, Some(path))?
+        .into_iter()
+        .find(|(p, _)| p == path)
+        .map(|(_, bytes)| bytes))
+}
+
+/// The whole site, or (`only`) just one release or incident page.
+fn render_with(
+    checked: &Checked,
+    base_url: Option<&str>,
+    only: Option<&str>,
+) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
     let (content, status) = (&checked.content, &checked.status);
     let theme = theme::load(&content.root, content.site.theme.as_deref())?;
     let base_url = base(
@@ -109,16 +181,19 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
     let now = status.now;
     let generated = view::when(now);
 
+    let wanted = |page: String| only.is_none_or(|p| p == page);
     let releases: Vec<view::ReleaseCtx> = status
         .releases
         .par_iter()
         .rev()
+        .filter(|r| wanted(format!("releases/{}/index.html", r.version)))
         .map(|r| b.release(r))
         .collect();
     let incidents: Vec<view::IncidentCtx> = status
         .incidents
         .par_iter()
         .rev()
+        .filter(|i| wanted(format!("incidents/{}/index.html", i.id)))
         .map(|i| b.incident(i))
         .collect();
     let components = view::components(content, status);
@@ -176,7 +251,12 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
             .take(5)
             .collect::<Vec<_>>(),
     );
-    page("index.html", "index.html", "Status".into(), Data::Ready(ctx));
+    page(
+        "index.html",
+        "index.html",
+        "Status".into(),
+        Data::Ready(ctx),
+    );
 
     let mut ctx = Context::new();
     ctx.insert("releases", &releases);
@@ -251,7 +331,12 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
             .collect::<Vec<_>>(),
     );
     ctx.insert("roles", &pb.roles.iter().map(|r| json!({"id": r, "holders": content.roster.holders(r).map(|p| p.name.clone()).collect::<Vec<_>>()})).collect::<Vec<_>>());
-    page("team/index.html", "team.html", "Team".into(), Data::Ready(ctx));
+    page(
+        "team/index.html",
+        "team.html",
+        "Team".into(),
+        Data::Ready(ctx),
+    );
     page(
         "404.html",
         "404.html",
@@ -259,9 +344,6 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
         Data::Ready(Context::new()),
     );
 
-    if std::env::var_os("BATON_TIMINGS").is_some() {
-        eprintln!("contexts {:?}", started.elapsed());
-    }
     let site = json!({
         "title": title,
         "description": content.site.description,
@@ -271,6 +353,9 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
         "errors": status.errors(),
         "warnings": status.warnings(),
     });
+    if let Some(p) = only {
+        pages.retain(|page| page.0 == p);
+    }
     let rendered: Vec<(String, Vec<u8>)> = pages
         .into_par_iter()
         .map(|(path, template, page_title, data)| {
@@ -298,18 +383,21 @@ pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, 
             Ok((path, html.into_bytes()))
         })
         .collect::<Result<_, Fatal>>()?;
+    if only.is_some() {
+        return Ok(rendered);
+    }
     let sitemap: Vec<(String, Option<String>)> = rendered
         .iter()
         .filter(|(path, _)| path != "404.html")
         .map(|(path, _)| {
             let url_path = path.trim_end_matches("index.html");
-            (format!("{base_url}{url_path}"), Some(now.date_naive().to_string()))
+            (
+                format!("{base_url}{url_path}"),
+                Some(now.date_naive().to_string()),
+            )
         })
         .collect();
     let mut files = rendered;
-    if std::env::var_os("BATON_TIMINGS").is_some() {
-        eprintln!("pages {:?}", started.elapsed());
-    }
     let release_times: Vec<(view::ReleaseCtx, String)> = status
         .releases
         .iter()

@@ -94,7 +94,10 @@ fn sync(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
         .iter()
         .flat_map(|(p, _)| p.match_indices('/').map(move |(i, _)| &p[..i]))
         .collect();
-    let mut walk = WalkDir::new(dir).follow_links(false).min_depth(1).into_iter();
+    let mut walk = WalkDir::new(dir)
+        .follow_links(false)
+        .min_depth(1)
+        .into_iter();
     while let Some(entry) = walk.next() {
         let entry = entry.map_err(|e| Fatal::new(format!("cannot read {}: {e}", dir.display())))?;
         let rel = entry
