@@ -16,6 +16,7 @@ pub mod finding;
 pub mod git;
 pub mod model;
 pub mod playbook;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod serve;

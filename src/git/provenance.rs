@@ -134,6 +134,7 @@ pub fn walk_since(
         return Ok(None); // the old head is gone: history was rewritten
     }
     let mut changed: Vec<String> = Vec::new();
+    let progress = crate::progress::Progress::new("walking history (commits)", None);
     // Commits read as a parent, kept until the walk reaches them.
     let mut read_ahead: HashMap<Oid, (Oid, Vec<Oid>)> = HashMap::new();
     let mut extends_old = old_head == Some(head);
@@ -245,7 +246,9 @@ pub fn walk_since(
         }
         commits.push((oid, parent_ids));
         trees.step();
+        progress.inc(1);
     }
+    progress.finish();
 
     // Questions left open were handed to commits the earlier walk answered for.
     if let Some(known) = known {

@@ -356,6 +356,7 @@ fn render_with(
     if let Some(p) = only {
         pages.retain(|page| page.0 == p);
     }
+    let progress = crate::progress::Progress::new("rendering pages", Some(pages.len() as u64));
     let rendered: Vec<(String, Vec<u8>)> = pages
         .into_par_iter()
         .map(|(path, template, page_title, data)| {
@@ -380,9 +381,11 @@ fn render_with(
                 .tera
                 .render(template, &ctx)
                 .map_err(|e| theme::template_error(&e))?;
+            progress.inc(1);
             Ok((path, html.into_bytes()))
         })
         .collect::<Result<_, Fatal>>()?;
+    progress.finish();
     if only.is_some() {
         return Ok(rendered);
     }
