@@ -89,16 +89,16 @@ impl GitRepo {
             .map_or_else(|| repo_path.to_string(), str::to_string)
     }
 
-    /// Whether a file's text is what HEAD holds at `repo_path` (`head_blob`).
-    /// The text is hashed as git would; when that differs (a changed file, or
-    /// line endings a filter rewrites) git's status of the file decides.
-    pub fn is_committed(&self, repo_path: &str, text: &str, head_blob: Option<Oid>) -> bool {
-        let Some(blob) = head_blob else {
-            return false;
-        };
-        if Oid::hash_object(ObjectType::Blob, text.as_bytes()).is_ok_and(|h| h == blob) {
-            return true;
-        }
+    /// Whether `text`, hashed as git would, is the blob `blob`: a record
+    /// whose text is what HEAD holds is committed.
+    pub fn is_blob_of(blob: &Oid, text: &str) -> bool {
+        Oid::hash_object(ObjectType::Blob, text.as_bytes()).is_ok_and(|h| h == *blob)
+    }
+
+    /// Whether git sees no change to a file against HEAD: asked only when
+    /// its text differs from HEAD's blob (a changed file, or line endings
+    /// that a filter rewrites).
+    pub fn is_committed(&self, repo_path: &str) -> bool {
         self.repo
             .status_file(Path::new(repo_path))
             .is_ok_and(|s| s == git2::Status::CURRENT)
