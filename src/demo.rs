@@ -71,7 +71,7 @@ pub fn replay(dir: &Path) -> Result<Instant, Fatal> {
     // The built site and the marker stay out of `git status` without a tracked .gitignore.
     std::fs::write(
         repo.path().join("info").join("exclude"),
-        "/public/\n/.baton-demo\n",
+        "/public/\n/.public.baton-*\n/.baton-demo\n",
     )
     .map_err(|e| Fatal::new(format!("cannot write in {}: {e}", dir.display())))?;
     let mut last = None;

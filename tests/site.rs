@@ -393,7 +393,8 @@ fn the_file_list_and_single_pages_match_the_whole_build() {
     .unwrap();
     let url = "http://127.0.0.1:1111/";
     let whole = baton::site::render(&checked, Some(url)).unwrap();
-    let mut listed = baton::site::paths(&checked).unwrap();
+    let theme = baton::site::theme_of(&checked).unwrap();
+    let mut listed = baton::site::paths(&checked, &theme);
     let mut rendered: Vec<String> = whole.iter().map(|(p, _)| p.clone()).collect();
     listed.sort();
     rendered.sort();
@@ -403,14 +404,14 @@ fn the_file_list_and_single_pages_match_the_whole_build() {
         "releases/1.1.0/index.html",
         &format!("incidents/{id}/index.html"),
     ] {
-        let single = baton::site::render_page(&checked, Some(url), page)
+        let single = baton::site::render_page(&checked, &theme, Some(url), page)
             .unwrap()
             .expect(page);
         let full = &whole.iter().find(|(p, _)| p == page).unwrap().1;
         assert_eq!(&single, full, "{page}");
     }
     assert!(
-        baton::site::render_page(&checked, Some(url), "index.html")
+        baton::site::render_page(&checked, &theme, Some(url), "index.html")
             .unwrap()
             .is_none()
     );

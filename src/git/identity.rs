@@ -214,7 +214,10 @@ impl<'g> Identities<'g> {
     }
 
     fn regime_before(&mut self, commit: Oid) -> Result<Regime, Fatal> {
-        let info = self.info(commit)?;
+        let info = match self.known.get(&commit) {
+            Some(i) => Ids::of(i),
+            None => Ids::of(&self.info(commit)?),
+        };
         if info.is_root && self.trusted_root.is_some_and(|r| r != commit) {
             // An orphan history's own roster proves nothing.
             return Ok(Regime {
@@ -277,6 +280,27 @@ impl<'g> Identities<'g> {
             mailmap,
             governors,
         })
+    }
+}
+
+/// What decides a commit's regime: whether it is a root, and the blob ids
+/// of team.yaml, playbook.md and .mailmap in its first parent.
+#[derive(Clone, Copy)]
+struct Ids {
+    is_root: bool,
+    team: Option<Oid>,
+    playbook: Option<Oid>,
+    mailmap: Option<Oid>,
+}
+
+impl Ids {
+    fn of(i: &CommitInfo) -> Ids {
+        Ids {
+            is_root: i.is_root,
+            team: i.team,
+            playbook: i.playbook,
+            mailmap: i.mailmap,
+        }
     }
 }
 

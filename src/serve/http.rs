@@ -109,19 +109,20 @@ pub fn handle(request: Request, shared: &Shared) {
 /// incident page alone, anything else with the whole site (kept for later
 /// requests). Results of a rebuild that has since been replaced are dropped.
 fn render(shared: &Shared, key: &str) -> Option<Arc<Vec<u8>>> {
-    let (version, checked, url) = {
+    let (version, checked, theme, url) = {
         let site = shared.site.read().expect("site lock");
-        let (checked, url) = site.source.clone()?;
-        (site.version, checked, url)
+        let (checked, theme, url) = site.source.clone()?;
+        (site.version, checked, theme, url)
     };
-    let files: Vec<(String, Vec<u8>)> = match crate::site::render_page(&checked, Some(&url), key) {
-        Ok(Some(page)) => vec![(key.to_string(), page)],
-        Ok(None) => crate::site::render(&checked, Some(&url)).ok()?,
-        Err(e) => {
-            eprintln!("cannot render {key}: {e}");
-            return None;
-        }
-    };
+    let files: Vec<(String, Vec<u8>)> =
+        match crate::site::render_page(&checked, &theme, Some(&url), key) {
+            Ok(Some(page)) => vec![(key.to_string(), page)],
+            Ok(None) => crate::site::render_site(&checked, &theme, Some(&url)).ok()?,
+            Err(e) => {
+                eprintln!("cannot render {key}: {e}");
+                return None;
+            }
+        };
     let mut site = shared.site.write().expect("site lock");
     let mut found = None;
     let current = site.version == version;

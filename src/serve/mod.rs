@@ -37,8 +37,9 @@ pub struct Site {
     pub paths: HashSet<String>,
     /// Files rendered so far.
     pub files: HashMap<String, Arc<Vec<u8>>>,
-    /// What the pages are rendered from, and the address they link to.
-    pub source: Option<(Arc<check::Checked>, String)>,
+    /// What the pages are rendered from: the check, the compiled theme,
+    /// and the address pages link to.
+    pub source: Option<(Arc<check::Checked>, Arc<site::theme::Theme>, String)>,
     /// Bumped on every rebuild, good or bad.
     pub version: u64,
     /// Why the last build failed: shown as an overlay over the last good site.
@@ -132,17 +133,18 @@ fn rebuild(root: &std::path::Path, url: &str, now: Option<crate::time::Instant>,
             .filter(|f| matches!(f.rule, Rule::ContentParse | Rule::ContentBadTimestamp))
             .map(|f| format!("{}:{}: {} [{}]", f.path, f.line, f.message, f.rule.code()))
             .collect();
-        let paths = site::paths(&checked)?;
-        Ok((checked, paths, broken))
+        let theme = site::theme_of(&checked)?;
+        let paths = site::paths(&checked, &theme);
+        Ok((checked, theme, paths, broken))
     });
     let mut site = shared.site.write().expect("site lock");
     site.version += 1;
     match result {
-        Ok((checked, paths, broken)) => {
+        Ok((checked, theme, paths, broken)) => {
             if broken.is_empty() || site.source.is_none() {
                 site.paths = paths.into_iter().collect();
                 site.files.clear();
-                site.source = Some((Arc::new(checked), url.to_string()));
+                site.source = Some((Arc::new(checked), Arc::new(theme), url.to_string()));
             }
             site.problem = (!broken.is_empty()).then(|| broken.join("\n"));
         }

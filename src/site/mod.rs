@@ -99,13 +99,26 @@ pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Resu
 
 /// Renders the whole site in memory: (relative path, bytes) for every file.
 pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
-    render_with(checked, base_url, None)
+    render_with(checked, &theme_of(checked)?, base_url, None)
+}
+
+/// The project's theme, its templates compiled (once per build).
+pub fn theme_of(checked: &Checked) -> Result<theme::Theme, Fatal> {
+    let content = &checked.content;
+    theme::load(&content.root, content.site.theme.as_deref())
+}
+
+/// Renders the whole site with an already compiled theme.
+pub fn render_site(
+    checked: &Checked,
+    theme: &theme::Theme,
+    base_url: Option<&str>,
+) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
+    render_with(checked, theme, base_url, None)
 }
 
 /// Every file a build of `checked` writes, without rendering any.
-pub fn paths(checked: &Checked) -> Result<Vec<String>, Fatal> {
-    let content = &checked.content;
-    let theme = theme::load(&content.root, content.site.theme.as_deref())?;
+pub fn paths(checked: &Checked, theme: &theme::Theme) -> Vec<String> {
     let fixed = [
         "index.html",
         "releases/index.html",
@@ -119,7 +132,7 @@ pub fn paths(checked: &Checked) -> Result<Vec<String>, Fatal> {
         "robots.txt",
     ];
     let status = &checked.status;
-    Ok(fixed
+    fixed
         .iter()
         .map(|p| p.to_string())
         .chain(
@@ -134,8 +147,8 @@ pub fn paths(checked: &Checked) -> Result<Vec<String>, Fatal> {
                 .iter()
                 .map(|i| format!("incidents/{}/index.html", i.id)),
         )
-        .chain(theme.statics.into_iter().map(|(p, _)| p))
-        .collect())
+        .chain(theme.statics.iter().map(|(p, _)| p.clone()))
+        .collect()
 }
 
 /// Renders a single release or incident page (`releases/V/index.html`,
@@ -143,6 +156,7 @@ pub fn paths(checked: &Checked) -> Result<Vec<String>, Fatal> {
 /// needs to answer a request right after an edit. `None` for other paths.
 pub fn render_page(
     checked: &Checked,
+    theme: &theme::Theme,
     base_url: Option<&str>,
     path: &str,
 ) -> Result<Option<Vec<u8>>, Fatal> {
@@ -154,7 +168,7 @@ pub fn render_page(
     if !single {
         return Ok(None);
     }
-    Ok(render_with(checked, base_url, Some(path))?
+    Ok(render_with(checked, theme, base_url, Some(path))?
         .into_iter()
         .find(|(p, _)| p == path)
         .map(|(_, bytes)| bytes))
@@ -163,11 +177,11 @@ pub fn render_page(
 /// The whole site, or (`only`) just one release or incident page.
 fn render_with(
     checked: &Checked,
+    theme: &theme::Theme,
     base_url: Option<&str>,
     only: Option<&str>,
 ) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
     let (content, status) = (&checked.content, &checked.status);
-    let theme = theme::load(&content.root, content.site.theme.as_deref())?;
     let base_url = base(
         base_url
             .or(content.site.base_url.as_deref())
@@ -437,8 +451,8 @@ fn render_with(
         "robots.txt".into(),
         format!("User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n").into_bytes(),
     ));
-    for (path, bytes) in theme.statics {
-        files.push((path, bytes));
+    for (path, bytes) in &theme.statics {
+        files.push((path.clone(), bytes.clone()));
     }
     Ok(files)
 }
