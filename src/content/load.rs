@@ -136,17 +136,18 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 
 /// Reads a file as text, refusing huge files and invalid UTF-8 with a clear reason.
 pub fn read_text(path: &Path) -> Result<String, String> {
-    if path
-        .symlink_metadata()
-        .is_ok_and(|m| m.file_type().is_symlink())
-    {
+    let meta = path.symlink_metadata().ok();
+    if meta.as_ref().is_some_and(|m| m.file_type().is_symlink()) {
         return Err(
             "this is a symlink, and baton never follows symlinks; replace it with the file itself"
                 .into(),
         );
     }
     let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    let mut bytes = Vec::new();
+    // Sized from the metadata, the file is read in one go rather than in
+    // growing probes (the limit still holds if it grew meanwhile).
+    let size = meta.map_or(0, |m| m.len().min(MAX_FILE_BYTES) as usize);
+    let mut bytes = Vec::with_capacity(size + 1);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read: {e}"))?;
