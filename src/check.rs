@@ -113,14 +113,21 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         .collect();
     let same: Vec<bool> = records
         .par_iter()
-        .zip(heads)
+        .zip(&heads)
         .map(|((_, doc), head)| head.is_some_and(|h| GitRepo::is_blob_of(h, &doc.text)))
         .collect();
     let committed: Vec<String> = records
         .iter()
         .zip(same)
-        .filter(|((p, _), same)| *same || git.is_committed(&git.repo_path(p)))
-        .map(|((p, _), _)| p.to_string())
+        .zip(&heads)
+        .filter(|(((p, doc), same), head)| {
+            *same
+                || head.is_some_and(|h| git.blob_reads_as(*h, &doc.text))
+                // A file that could not be read as text (bad UTF-8, too big)
+                // has no text to compare: git's status of the file decides.
+                || (head.is_some() && doc.text.is_empty() && git.is_unchanged(&git.repo_path(p)))
+        })
+        .map(|(((p, _), _), _)| p.to_string())
         .collect();
     let repo_paths: Vec<String> = committed.iter().map(|p| git.repo_path(p)).collect();
     clock.lap("committed");

@@ -186,20 +186,33 @@ type Remembered = (Stamp, Loaded, Vec<Finding>);
 struct Stamp {
     len: u64,
     modified: Option<std::time::SystemTime>,
-    inode: u64,
+    /// Device, inode and status-change time (which tools that restore
+    /// modification times cannot set back).
+    node: (u64, u64, i64, i64),
 }
 
 impl Stamp {
     fn of(meta: &fs::Metadata) -> Stamp {
         #[cfg(unix)]
-        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        let node = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec())
+        };
         #[cfg(not(unix))]
-        let inode = 0;
+        let node = (0, 0, 0, 0);
         Stamp {
             len: meta.len(),
             modified: meta.modified().ok(),
-            inode,
+            node,
         }
+    }
+
+    /// Changed so recently that another write in the same clock tick
+    /// could go unnoticed: such a file is parsed again next time.
+    fn is_settled(&self) -> bool {
+        self.modified
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(2))
     }
 }
 
@@ -475,7 +488,7 @@ impl Memo {
             }
         }
         let (loaded, found) = parse_file(relpath, path);
-        if let Some(stamp) = stamp {
+        if let Some(stamp) = stamp.filter(Stamp::is_settled) {
             self.files
                 .lock()
                 .expect("memo lock")

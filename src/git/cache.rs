@@ -170,7 +170,7 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
     }
     let head = r.oid()?;
     let n = r.u32()?;
-    let mut commits = Vec::with_capacity(n.min(1 << 24));
+    let mut commits = Vec::with_capacity(n.min(r.0.len() / 24));
     for _ in 0..n {
         let id = r.oid()?;
         let np = r.u32()?;
@@ -179,7 +179,7 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
     }
     let mut path_map = || -> Option<std::collections::HashMap<String, Oid>> {
         let n = r.u32()?;
-        let mut map = std::collections::HashMap::with_capacity(n.min(1 << 24));
+        let mut map = std::collections::HashMap::with_capacity(n.min(r.0.len() / 24));
         for _ in 0..n {
             let path = r.string()?;
             map.insert(path, r.oid()?);
@@ -189,7 +189,7 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
     let files = path_map()?;
     let last = path_map()?;
     let n = r.u32()?;
-    let mut guarded = Vec::with_capacity(n.min(1 << 16));
+    let mut guarded = Vec::with_capacity(n.min(r.0.len() / 24));
     for _ in 0..n {
         let commit = r.oid()?;
         let path = String::from_utf8(r.bytes()?.to_vec()).ok()?;
@@ -201,7 +201,7 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
         });
     }
     let n = r.u32()?;
-    let mut info = std::collections::HashMap::with_capacity(n.min(1 << 24));
+    let mut info = std::collections::HashMap::with_capacity(n.min(r.0.len() / 24));
     for _ in 0..n {
         let id = r.oid()?;
         let mut i = CommitInfo {
@@ -225,6 +225,16 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
         };
         (i.team, i.playbook, i.mailmap) = (blob()?, blob()?, blob()?);
         info.insert(id, i);
+    }
+    // Children come before parents: a cycle would never end a walk up the graph.
+    let order: std::collections::HashMap<Oid, usize> =
+        commits.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
+    let acyclic = commits
+        .iter()
+        .enumerate()
+        .all(|(i, (_, parents))| parents.iter().all(|p| order.get(p).is_none_or(|&j| j > i)));
+    if !acyclic || order.len() != commits.len() {
+        return None;
     }
     let described = last.values().chain(guarded.iter().map(|g| &g.commit));
     if !r.0.is_empty()

@@ -95,13 +95,23 @@ impl GitRepo {
         Oid::hash_object(ObjectType::Blob, text.as_bytes()).is_ok_and(|h| h == *blob)
     }
 
-    /// Whether git sees no change to a file against HEAD: asked only when
-    /// its text differs from HEAD's blob (a changed file, or line endings
-    /// that a filter rewrites).
-    pub fn is_committed(&self, repo_path: &str) -> bool {
+    /// Whether git sees no change to a file against HEAD (for files baton
+    /// could not read as text).
+    pub fn is_unchanged(&self, repo_path: &str) -> bool {
         self.repo
             .status_file(Path::new(repo_path))
             .is_ok_and(|s| s == git2::Status::CURRENT)
+    }
+
+    /// Whether a blob, read as baton reads a file (BOM removed, CRLF folded
+    /// to LF), is `text`: asked only when the hashes differ, for blobs that
+    /// hold a BOM or CRLF. Neither the index nor the disk is consulted, so
+    /// the answer is about exactly the text that was judged.
+    pub fn blob_reads_as(&self, blob: Oid, text: &str) -> bool {
+        self.repo.find_blob(blob).is_ok_and(|b| {
+            std::str::from_utf8(b.content())
+                .is_ok_and(|s| crate::content::frontmatter::normalise(s) == text)
+        })
     }
 
     /// The blob at a repository path in a commit's tree, if any.

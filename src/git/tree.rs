@@ -61,17 +61,33 @@ fn next_entry(data: &[u8]) -> Option<(Entry<'_>, usize)> {
     if end > data.len() || space == 0 || nul == space + 1 {
         return None;
     }
-    let mode = data[..space].iter().try_fold(0u32, |m, &d| {
+    let raw = data[..space].iter().try_fold(0u32, |m, &d| {
         (b'0'..=b'7')
             .contains(&d)
-            .then(|| m * 8 + u32::from(d - b'0'))
+            .then_some(())
+            .and_then(|()| m.checked_mul(8))
+            .map(|m| m + u32::from(d - b'0'))
     })?;
     let entry = Entry {
-        mode,
+        mode: canonical_mode(raw),
         name: &data[space + 1..nul],
         id: &data[nul + 1..end],
     };
     Some((entry, end))
+}
+
+/// A mode as git compares it: any folder is 040000, a regular file 100644
+/// or (owner may execute) 100755, a symlink 120000, anything else a
+/// submodule. Old histories hold modes such as 100664 that git treats as
+/// 100644, so a rewrite of the mode alone is not a change.
+fn canonical_mode(mode: u32) -> u32 {
+    match mode & 0o170000 {
+        0o040000 => TREE_MODE,
+        0o100000 if mode & 0o100 != 0 => 0o100755,
+        0o100000 => 0o100644,
+        0o120000 => 0o120000,
+        _ => GITLINK_MODE,
+    }
 }
 
 /// git's order of tree entries: by name, a folder's name read with a trailing `/`.
@@ -269,8 +285,9 @@ impl<'r> Trees<'r> {
             .find_map(|l| l.strip_prefix(b"author "))
         {
             let line = String::from_utf8_lossy(line);
-            if let (Some(lt), Some(gt)) = (line.find('<'), line.rfind('>'))
-                && lt < gt
+            // git's rule: the e-mail runs from the first `<` to the next `>`.
+            if let Some(lt) = line.find('<')
+                && let Some(gt) = line[lt..].find('>').map(|i| lt + i)
             {
                 info.name = line[..lt].trim().to_string();
                 info.email = line[lt + 1..gt].trim().to_string();
@@ -409,7 +426,7 @@ fn offset_minutes(tz: &str) -> i32 {
         _ => (1, tz),
     };
     let n: i32 = digits.parse().unwrap_or(0);
-    sign * ((n / 100) * 60 + n % 100)
+    sign * ((n / 100).min(14) * 60 + (n % 100).min(59))
 }
 
 /// The part of the repository a walk looks at: folders and single files.
@@ -489,6 +506,21 @@ mod tests {
         assert_eq!(s.reach("records/contents"), Reach::Outside);
         assert_eq!(s.reach(".mailmap"), Reach::Inside);
         assert_eq!(s.reach("src"), Reach::Outside);
+    }
+
+    #[test]
+    fn modes_compare_as_git_compares_them() {
+        assert_eq!(canonical_mode(0o100664), 0o100644);
+        assert_eq!(canonical_mode(0o100600), 0o100644);
+        assert_eq!(canonical_mode(0o100775), 0o100755);
+        assert_eq!(canonical_mode(0o40755), TREE_MODE);
+        assert_eq!(canonical_mode(0o120000), 0o120000);
+        assert_eq!(canonical_mode(0o160000), GITLINK_MODE);
+        assert!(
+            entries(b"77777777777777777 a\0aaaaaaaaaaaaaaaaaaaa")
+                .next()
+                .is_none()
+        );
     }
 
     #[test]

@@ -65,12 +65,13 @@ pub fn handle(request: Request, shared: &Shared) {
     } else {
         (404, "404.html".to_string())
     };
-    let found = match site.files.get(&key) {
-        Some(bytes) => Some(bytes.clone()),
-        None if site.paths.contains(&key) => {
-            drop(site);
-            render(shared, &key)
-        }
+    // No lock is held while rendering or while taking the lock again.
+    let cached = site.files.get(&key).cloned();
+    let listed = site.paths.contains(&key);
+    drop(site);
+    let found = match cached {
+        Some(bytes) => Some(bytes),
+        None if listed => render(shared, &key),
         None => None,
     };
     let site = shared.site.read().expect("site lock");
@@ -109,33 +110,45 @@ pub fn handle(request: Request, shared: &Shared) {
 /// incident page alone, anything else with the whole site (kept for later
 /// requests). Results of a rebuild that has since been replaced are dropped.
 fn render(shared: &Shared, key: &str) -> Option<Arc<Vec<u8>>> {
-    let (version, checked, theme, url) = {
-        let site = shared.site.read().expect("site lock");
-        let (checked, theme, url) = site.source.clone()?;
-        (site.version, checked, theme, url)
-    };
-    let files: Vec<(String, Vec<u8>)> =
-        match crate::site::render_page(&checked, &theme, Some(&url), key) {
-            Ok(Some(page)) => vec![(key.to_string(), page)],
-            Ok(None) => crate::site::render_site(&checked, &theme, Some(&url)).ok()?,
+    // A rebuild may land while rendering: render again from the newer check
+    // (a few times at most), so a reloaded page never shows the old one.
+    for _ in 0..3 {
+        let (version, checked, theme, url) = {
+            let site = shared.site.read().expect("site lock");
+            let (checked, theme, url) = site.source.clone()?;
+            (site.version, checked, theme, url)
+        };
+        let rendered = match crate::site::render_page(&checked, &theme, Some(&url), key) {
+            Ok(Some(page)) => Ok(vec![(key.to_string(), page)]),
+            Ok(None) => crate::site::render_site(&checked, &theme, Some(&url)),
+            Err(e) => Err(e),
+        };
+        let mut site = shared.site.write().expect("site lock");
+        let files = match rendered {
+            Ok(files) => files,
             Err(e) => {
-                eprintln!("cannot render {key}: {e}");
+                // A template that fails only when rendered (an unknown
+                // variable, a filter error) is a build problem too.
+                if site.version == version {
+                    site.problem = Some(e.to_string());
+                }
                 return None;
             }
         };
-    let mut site = shared.site.write().expect("site lock");
-    let mut found = None;
-    let current = site.version == version;
-    for (path, bytes) in files {
-        let bytes = Arc::new(bytes);
-        if path == key {
-            found = Some(bytes.clone());
+        if site.version != version {
+            continue;
         }
-        if current {
+        let mut found = None;
+        for (path, bytes) in files {
+            let bytes = Arc::new(bytes);
+            if path == key {
+                found = Some(bytes.clone());
+            }
             site.files.entry(path).or_insert(bytes);
         }
+        return found;
     }
-    found
+    None
 }
 
 /// `/releases/2.4.0/` → `releases/2.4.0/index.html`; `None` for paths that try to climb out.

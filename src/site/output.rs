@@ -41,10 +41,8 @@ pub fn publish(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
     // Claim the site before last (a rename: one build wins it) and bring it
     // up to date; anything odd about it, and the site is written afresh.
     let reused = fs::rename(&prev, &tmp).is_ok()
-        && match fs::symlink_metadata(&tmp) {
-            Ok(m) if m.is_dir() => sync(&tmp, files).is_ok(),
-            _ => false,
-        };
+        && fs::symlink_metadata(&tmp).is_ok_and(|m| m.is_dir() && ours(&m))
+        && sync(&tmp, files).is_ok();
     let written = if reused {
         Ok(())
     } else {
@@ -62,16 +60,32 @@ pub fn publish(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
     result
 }
 
+/// Whether a kept site may be reused: made by this user and writable by
+/// nobody else (in a shared folder someone else could have planted it).
+#[cfg(unix)]
+fn ours(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    meta.uid() == me && meta.mode() & 0o022 == 0
+}
+
+#[cfg(not(unix))]
+fn ours(_: &fs::Metadata) -> bool {
+    false
+}
+
 /// Removes a file, symlink or folder (never following a symlink).
 fn remove(path: &Path) {
+    let _ = try_remove(path);
+}
+
+fn try_remove(path: &Path) -> std::io::Result<()> {
     match fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => {
-            let _ = fs::remove_dir_all(path);
-        }
-        Ok(_) => {
-            let _ = fs::remove_file(path);
-        }
-        Err(_) => {}
+        Ok(m) if m.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -114,18 +128,32 @@ fn sync(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
             if entry.file_type().is_dir() {
                 walk.skip_current_dir();
             }
-            remove(entry.path());
+            try_remove(entry.path()).map_err(|e| io(entry.path(), e))?;
         }
     }
     files.par_iter().try_for_each(|(rel, bytes)| {
         let path = dir.join(rel);
-        if fs::read(&path).is_ok_and(|old| old == *bytes) {
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+            && fs::read(&path).is_ok_and(|old| old == *bytes)
+        {
             return Ok(());
         }
         if let Some(p) = path.parent() {
             fs::create_dir_all(p).map_err(|e| io(p, e))?;
         }
-        fs::write(&path, bytes).map_err(|e| io(&path, e))
+        // A new file renamed into place: an existing name is replaced, never
+        // written through (it may be a hard link shared with a snapshot).
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let fresh = path.with_file_name(format!(".{name}.baton-new"));
+        fs::write(&fresh, bytes)
+            .and_then(|()| fs::rename(&fresh, &path))
+            .map_err(|e| {
+                let _ = fs::remove_file(&fresh);
+                io(&path, e)
+            })
     })
 }
 
