@@ -143,7 +143,13 @@ fn rebuild(root: &std::path::Path, url: &str, now: Option<crate::time::Instant>,
         Ok((checked, theme, paths, broken)) => {
             if broken.is_empty() || site.source.is_none() {
                 site.paths = paths.into_iter().collect();
-                site.files.clear();
+                // The theme's static files (CSS, ...) are ready at once: a
+                // stylesheet request must not cost a render of the site.
+                site.files = theme
+                    .statics
+                    .iter()
+                    .map(|(p, b)| (p.clone(), Arc::new(b.clone())))
+                    .collect();
                 site.source = Some((Arc::new(checked), Arc::new(theme), url.to_string()));
             }
             site.problem = (!broken.is_empty()).then(|| broken.join("\n"));
