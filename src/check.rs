@@ -87,13 +87,10 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
                 return Ok(History::default());
             };
             let repo = git2::Repository::open(&git_dir).map_err(crate::git::repo::missing)?;
-            let t = std::time::Instant::now();
+            let mut clock = Phases::new();
             let h =
                 Cache::new(&repo, &walk_paths, !opts.no_cache).history(&repo, head, &walk_paths);
-            if std::env::var_os("BATON_TIMINGS").is_some() {
-                let ms = t.elapsed().as_secs_f64() * 1000.0;
-                eprintln!("{:>14}: {ms:>7.1} ms (on its own thread)", "history");
-            }
+            clock.lap("history (own thread)");
             h
         });
         let content = load::load_with(&root, opts.memo.as_deref());
@@ -105,31 +102,33 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     let (content, mut history) = (content?, history?);
     clock.lap("load + walk");
 
-    // The records whose text is what HEAD holds.
-    let records: Vec<(&str, &crate::content::frontmatter::Document)> = content.records().collect();
+    // The records whose text is what HEAD holds (each repository path made once).
+    let records: Vec<(&str, String, &crate::content::frontmatter::Document)> = content
+        .records()
+        .map(|(p, doc)| (p, git.repo_path(p), doc))
+        .collect();
     let heads: Vec<Option<&git2::Oid>> = records
         .iter()
-        .map(|(p, _)| history.files.get(&git.repo_path(p)))
+        .map(|(_, rp, _)| history.files.get(rp))
         .collect();
     let same: Vec<bool> = records
         .par_iter()
         .zip(&heads)
-        .map(|((_, doc), head)| head.is_some_and(|h| GitRepo::is_blob_of(h, &doc.text)))
+        .map(|((_, _, doc), head)| head.is_some_and(|h| GitRepo::is_blob_of(h, &doc.text)))
         .collect();
-    let committed: Vec<String> = records
-        .iter()
+    let (committed, repo_paths): (Vec<String>, Vec<String>) = records
+        .into_iter()
         .zip(same)
-        .zip(&heads)
-        .filter(|(((p, doc), same), head)| {
+        .zip(heads)
+        .filter(|(((_, rp, doc), same), head)| {
             *same
                 || head.is_some_and(|h| git.blob_reads_as(*h, &doc.text))
                 // A file that could not be read as text (bad UTF-8, too big)
                 // has no text to compare: git's status of the file decides.
-                || (head.is_some() && doc.text.is_empty() && git.is_unchanged(&git.repo_path(p)))
+                || (head.is_some() && doc.text.is_empty() && git.is_unchanged(rp))
         })
-        .map(|(((p, _), _), _)| p.to_string())
-        .collect();
-    let repo_paths: Vec<String> = committed.iter().map(|p| git.repo_path(p)).collect();
+        .map(|(((p, rp, _), _), _)| (p.to_string(), rp))
+        .unzip();
     clock.lap("committed");
     let mut identities = Identities::new(&git);
     identities.learn(std::mem::take(&mut history.info));
@@ -167,13 +166,13 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
 }
 
 /// Phase timings on stderr when `BATON_TIMINGS` is set (for benchmarks).
-struct Phases(Option<std::time::Instant>);
+pub(crate) struct Phases(Option<std::time::Instant>);
 
 impl Phases {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Phases(std::env::var_os("BATON_TIMINGS").map(|_| std::time::Instant::now()))
     }
-    fn lap(&mut self, what: &str) {
+    pub(crate) fn lap(&mut self, what: &str) {
         if let Some(t) = self.0 {
             eprintln!("{what:>14}: {:>7.1} ms", t.elapsed().as_secs_f64() * 1000.0);
             self.0 = Some(std::time::Instant::now());

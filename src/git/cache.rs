@@ -11,7 +11,7 @@
 //! (a force-push, a rebase, a merge of old history) the whole history is
 //! walked again.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use git2::{ObjectType, Oid, Repository};
 
@@ -82,10 +82,6 @@ impl Cache {
         if written.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.file
     }
 }
 

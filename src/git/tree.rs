@@ -42,17 +42,6 @@ impl Entry<'_> {
     }
 }
 
-/// The entries of a raw tree object, in stored (git) order. A malformed
-/// object ends the iteration early (`Trees::read` refuses those).
-pub fn entries(data: &[u8]) -> impl Iterator<Item = Entry<'_>> {
-    let mut rest = data;
-    std::iter::from_fn(move || {
-        let (entry, used) = next_entry(rest)?;
-        rest = &rest[used..];
-        Some(entry)
-    })
-}
-
 /// The first entry of raw tree bytes (`MODE NAME\0ID`) and its length.
 fn next_entry(data: &[u8]) -> Option<(Entry<'_>, usize)> {
     let space = memchr::memchr(b' ', data)?;
@@ -516,11 +505,7 @@ mod tests {
         assert_eq!(canonical_mode(0o40755), TREE_MODE);
         assert_eq!(canonical_mode(0o120000), 0o120000);
         assert_eq!(canonical_mode(0o160000), GITLINK_MODE);
-        assert!(
-            entries(b"77777777777777777 a\0aaaaaaaaaaaaaaaaaaaa")
-                .next()
-                .is_none()
-        );
+        assert!(RawTree::parse(b"77777777777777777 a\0aaaaaaaaaaaaaaaaaaaa".to_vec()).is_none());
     }
 
     #[test]
@@ -531,8 +516,12 @@ mod tests {
     }
 
     #[test]
-    fn malformed_trees_end_early() {
-        assert_eq!(entries(b"100644 a\0short").count(), 0);
-        assert_eq!(entries(b"1x0644 a\0aaaaaaaaaaaaaaaaaaaa").count(), 0);
+    fn malformed_trees_are_refused() {
+        assert!(RawTree::parse(b"100644 a\0short".to_vec()).is_none());
+        assert!(RawTree::parse(b"1x0644 a\0aaaaaaaaaaaaaaaaaaaa".to_vec()).is_none());
+        assert_eq!(
+            RawTree::parse(b"100644 a\0aaaaaaaaaaaaaaaaaaaa".to_vec()).map(|t| t.len()),
+            Some(1)
+        );
     }
 }

@@ -76,19 +76,11 @@ pub fn base(url: &str) -> Result<String, Fatal> {
 
 /// Renders every page of an already checked project and publishes it to `out`.
 pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Result<Built, Fatal> {
-    let t = std::time::Instant::now();
+    let mut clock = check::Phases::new();
     let files = render(checked, base_url)?;
-    let t1 = t.elapsed();
+    clock.lap("render");
     output::publish(out, &files)?;
-    if std::env::var_os("BATON_TIMINGS").is_some() {
-        eprintln!(
-            "{:>14}: {:>7.1} ms\n{:>14}: {:>7.1} ms",
-            "render",
-            t1.as_secs_f64() * 1000.0,
-            "publish",
-            (t.elapsed() - t1).as_secs_f64() * 1000.0
-        );
-    }
+    clock.lap("publish");
     Ok(Built {
         out: out.to_path_buf(),
         pages: files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
