@@ -178,8 +178,12 @@ impl Status {
     pub fn incident(&self, id: &str) -> Option<&IncidentView> {
         self.incidents.iter().find(|i| i.id == id)
     }
-    /// Findings about one file.
+    /// Findings about one file. Findings are sorted by path (see
+    /// [`rules::run`](crate::rules::run)), so this is a binary search.
     pub fn findings_for<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
-        self.findings.iter().filter(move |f| f.path == path)
+        let start = self.findings.partition_point(|f| f.path.as_str() < path);
+        self.findings[start..]
+            .iter()
+            .take_while(move |f| f.path == path)
     }
 }

@@ -117,11 +117,37 @@ impl Content {
         releases.chain(incidents)
     }
 
+    /// A release by folder name (a binary search: releases are kept sorted).
     pub fn release(&self, version: &str) -> Option<&ReleaseFiles> {
-        self.releases.iter().find(|r| r.version == version)
+        let key = (&semver::Version::parse(version).ok(), version);
+        let i = self
+            .releases
+            .binary_search_by(|r| release_order((&r.semver, r.version.as_str()), key))
+            .ok()?;
+        Some(&self.releases[i])
     }
+    /// An incident by id (a binary search: incidents are kept sorted).
     pub fn incident(&self, id: &str) -> Option<&IncidentFiles> {
-        self.incidents.iter().find(|i| i.id == id)
+        let i = self
+            .incidents
+            .binary_search_by(|x| x.id.as_str().cmp(id))
+            .ok()?;
+        Some(&self.incidents[i])
+    }
+}
+
+/// The order of releases: by semver, then folders that are not semver by
+/// name (equal versions, such as `1.0.0+a` and `1.0.0+b`, by name too).
+fn release_order<S: AsRef<str>>(
+    a: (&Option<semver::Version>, S),
+    b: (&Option<semver::Version>, S),
+) -> std::cmp::Ordering {
+    use std::cmp::Ordering::{Greater, Less};
+    match (a.0, b.0) {
+        (Some(x), Some(y)) => x.cmp(y).then_with(|| a.1.as_ref().cmp(b.1.as_ref())),
+        (Some(_), None) => Less,
+        (None, Some(_)) => Greater,
+        (None, None) => a.1.as_ref().cmp(b.1.as_ref()),
     }
 }
 
@@ -400,12 +426,7 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<Content, Fatal> {
             );
         }
     }
-    releases.sort_by(|a, b| match (&a.semver, &b.semver) {
-        (Some(x), Some(y)) => x.cmp(y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.version.cmp(&b.version),
-    });
+    releases.sort_by(|a, b| release_order((&a.semver, &a.version), (&b.semver, &b.version)));
     let mut incidents: Vec<IncidentFiles> = incidents.into_values().collect();
     incidents.sort_by(|a, b| a.id.cmp(&b.id));
 

@@ -1,7 +1,7 @@
 //! feed.xml: an Atom feed with an entry per release and one per incident
 //! update (declaration, alert, each update, resolution).
 
-use crate::site::view::{IncidentCtx, ReleaseCtx};
+use crate::site::view::{IncidentCtx, ReleaseHead};
 
 pub struct Entry {
     pub id: String,
@@ -18,15 +18,25 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A release as its feed entry needs it.
+pub struct ReleaseItem<'a> {
+    pub head: &'a ReleaseHead,
+    /// The first release-notes section, as HTML (empty without notes).
+    pub notes_html: String,
+    /// RFC 3339; empty when nothing is signed yet.
+    pub updated: String,
+}
+
 /// Entries for releases and incidents, newest first. `updated` values are RFC 3339.
 pub fn entries(
     base: &str,
-    releases: &[(ReleaseCtx, String)],
+    releases: &[ReleaseItem],
     incidents: &[IncidentCtx],
     fallback: &str,
 ) -> Vec<Entry> {
     let mut out = Vec::new();
-    for (r, updated) in releases {
+    for item in releases {
+        let (r, updated) = (item.head, &item.updated);
         out.push(Entry {
             id: format!("{base}releases/{}/", r.version),
             title: format!("Release {}: {} ({})", r.version, r.title, r.state_label),
@@ -36,11 +46,7 @@ pub fn entries(
             } else {
                 updated.clone()
             },
-            summary: r
-                .notes
-                .first()
-                .map(|s| strip_tags(&s.html))
-                .unwrap_or_default(),
+            summary: strip_tags(&item.notes_html),
         });
     }
     for i in incidents {

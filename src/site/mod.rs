@@ -74,16 +74,22 @@ pub fn base(url: &str) -> Result<String, Fatal> {
     Ok(url)
 }
 
-/// Renders every page of an already checked project and publishes it to `out`.
+/// Renders every page of an already checked project and publishes it to
+/// `out`. Each page goes to disk as soon as it is rendered.
 pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Result<Built, Fatal> {
     let mut clock = check::Phases::new();
-    let files = render(checked, base_url)?;
+    let theme = theme_of(checked)?;
+    let files = paths(checked, &theme);
+    let stage = output::Staging::begin(out, &files)?;
+    render_with(checked, &theme, base_url, None, &|rel, bytes| {
+        stage.put(&rel, &bytes)
+    })?;
     clock.lap("render");
-    output::publish(out, &files)?;
+    stage.commit()?;
     clock.lap("publish");
     Ok(Built {
         out: out.to_path_buf(),
-        pages: files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
+        pages: files.iter().filter(|p| p.ends_with(".html")).count(),
         errors: checked.status.errors(),
         warnings: checked.status.warnings(),
     })
@@ -91,7 +97,7 @@ pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Resu
 
 /// Renders the whole site in memory: (relative path, bytes) for every file.
 pub fn render(checked: &Checked, base_url: Option<&str>) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
-    render_with(checked, &theme_of(checked)?, base_url, None)
+    render_site(checked, &theme_of(checked)?, base_url)
 }
 
 /// The project's theme, its templates compiled (once per build).
@@ -106,7 +112,32 @@ pub fn render_site(
     theme: &theme::Theme,
     base_url: Option<&str>,
 ) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
-    render_with(checked, theme, base_url, None)
+    collect(checked, theme, base_url, None)
+}
+
+/// Renders into memory, in the order of [`paths`].
+fn collect(
+    checked: &Checked,
+    theme: &theme::Theme,
+    base_url: Option<&str>,
+    only: Option<&str>,
+) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
+    let files = std::sync::Mutex::new(Vec::new());
+    render_with(checked, theme, base_url, only, &|rel, bytes| {
+        files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((rel, bytes));
+        Ok(())
+    })?;
+    let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    let order: std::collections::HashMap<String, usize> = paths(checked, theme)
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (p, i))
+        .collect();
+    files.sort_by_key(|(p, _)| order.get(p).copied().unwrap_or(usize::MAX));
+    Ok(files)
 }
 
 /// Every file a build of `checked` writes, without rendering any.
@@ -160,41 +191,44 @@ pub fn render_page(
     if !single {
         return Ok(None);
     }
-    Ok(render_with(checked, theme, base_url, Some(path))?
+    Ok(collect(checked, theme, base_url, Some(path))?
         .into_iter()
         .find(|(p, _)| p == path)
         .map(|(_, bytes)| bytes))
 }
 
-/// The whole site, or (`only`) just one release or incident page.
+/// Where each rendered file goes: (relative path, bytes).
+type Emit<'e> = dyn Fn(String, Vec<u8>) -> Result<(), Fatal> + Sync + 'e;
+
+/// Renders the whole site, or (`only`) just one release or incident page,
+/// handing each file to `emit` as soon as it is made.
 fn render_with(
     checked: &Checked,
     theme: &theme::Theme,
     base_url: Option<&str>,
     only: Option<&str>,
-) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
+    emit: &Emit<'_>,
+) -> Result<(), Fatal> {
     let (content, status) = (&checked.content, &checked.status);
     let base_url = base(
         base_url
             .or(content.site.base_url.as_deref())
             .unwrap_or(FALLBACK_BASE_URL),
     )?;
-    let b = Builder {
-        content,
-        status,
-        repo_url: content.site.repo_url.clone(),
-    };
+    let b = Builder::new(content, status);
     let now = status.now;
     let generated = view::when(now);
 
     let wanted = |page: String| only.is_none_or(|p| p == page);
-    let releases: Vec<view::ReleaseCtx> = status
+    // Release pages build their full context as they render; list pages
+    // need only summaries.
+    let views: Vec<&crate::model::ReleaseView> = status
         .releases
-        .par_iter()
+        .iter()
         .rev()
         .filter(|r| wanted(format!("releases/{}/index.html", r.version)))
-        .map(|r| b.release(r))
         .collect();
+    let releases: Vec<view::ReleaseSummary> = views.par_iter().map(|r| b.summary(r)).collect();
     let incidents: Vec<view::IncidentCtx> = status
         .incidents
         .par_iter()
@@ -215,64 +249,65 @@ fn render_with(
         .clone()
         .unwrap_or_else(|| "Releases".into());
 
-    // Release and incident pages get their context as they render, so only
-    // a page or two per thread is held in memory at once.
+    // Every page gets its context as it renders, so only a page or two per
+    // thread is held in memory at once.
     enum Data<'v> {
         Ready(Context),
-        Release(&'v view::ReleaseCtx),
+        Index,
+        Releases,
+        Incidents,
+        Release(&'v crate::model::ReleaseView),
         Incident(&'v view::IncidentCtx),
     }
     let mut pages: Vec<(String, &str, String, Data)> = Vec::new();
     let mut page = |path: &str, template: &'static str, page_title: String, ctx| {
         pages.push((path.to_string(), template, page_title, ctx));
     };
-
-    let mut ctx = Context::new();
-    ctx.insert(
-        "components",
-        &components
-            .iter()
-            .map(|(n, s, by)| json!({"name": n, "status": s, "incidents": by}))
-            .collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "open_incidents",
-        &incidents
-            .iter()
-            .filter(|i| i.state == "open")
-            .collect::<Vec<_>>(),
-    );
-    ctx.insert(
-        "in_flight",
-        &releases.iter().filter(|r| r.in_flight).collect::<Vec<_>>(),
-    );
-    let mut upcoming: Vec<&view::ReleaseCtx> = releases.iter().filter(|r| r.upcoming).collect();
-    upcoming.sort_by(|a, b| a.window_start_iso.cmp(&b.window_start_iso));
-    ctx.insert("upcoming", &upcoming);
-    ctx.insert(
-        "recent",
-        &releases
-            .iter()
-            .filter(|r| !r.in_flight)
-            .take(5)
-            .collect::<Vec<_>>(),
-    );
-    page(
-        "index.html",
-        "index.html",
-        "Status".into(),
-        Data::Ready(ctx),
-    );
-
-    let mut ctx = Context::new();
-    ctx.insert("releases", &releases);
+    let index = || {
+        let mut ctx = Context::new();
+        ctx.insert(
+            "components",
+            &components
+                .iter()
+                .map(|(n, s, by)| json!({"name": n, "status": s, "incidents": by}))
+                .collect::<Vec<_>>(),
+        );
+        ctx.insert(
+            "open_incidents",
+            &incidents
+                .iter()
+                .filter(|i| i.state == "open")
+                .collect::<Vec<_>>(),
+        );
+        ctx.insert(
+            "in_flight",
+            &releases
+                .iter()
+                .filter(|r| r.head.in_flight)
+                .collect::<Vec<_>>(),
+        );
+        let mut upcoming: Vec<&view::ReleaseSummary> =
+            releases.iter().filter(|r| r.head.upcoming).collect();
+        upcoming.sort_by(|a, b| a.head.window_start_iso.cmp(&b.head.window_start_iso));
+        ctx.insert("upcoming", &upcoming);
+        ctx.insert(
+            "recent",
+            &releases
+                .iter()
+                .filter(|r| !r.head.in_flight)
+                .take(5)
+                .collect::<Vec<_>>(),
+        );
+        ctx
+    };
+    page("index.html", "index.html", "Status".into(), Data::Index);
     page(
         "releases/index.html",
         "releases.html",
         "Releases".into(),
-        Data::Ready(ctx),
+        Data::Releases,
     );
-    for r in &releases {
+    for r in &views {
         page(
             &format!("releases/{}/index.html", r.version),
             "release.html",
@@ -280,13 +315,11 @@ fn render_with(
             Data::Release(r),
         );
     }
-    let mut ctx = Context::new();
-    ctx.insert("incidents", &incidents);
     page(
         "incidents/index.html",
         "incidents.html",
         "Incidents".into(),
-        Data::Ready(ctx),
+        Data::Incidents,
     );
     for i in &incidents {
         page(
@@ -362,14 +395,51 @@ fn render_with(
     if let Some(p) = only {
         pages.retain(|page| page.0 == p);
     }
+    let sitemap: Vec<(String, Option<String>)> = pages
+        .iter()
+        .filter(|(path, ..)| path != "404.html")
+        .map(|(path, ..)| {
+            let url_path = path.trim_end_matches("index.html");
+            (
+                format!("{base_url}{url_path}"),
+                Some(now.date_naive().to_string()),
+            )
+        })
+        .collect();
     let progress = crate::progress::Progress::new("rendering pages", Some(pages.len() as u64));
-    let rendered: Vec<(String, Vec<u8>)> = pages
+    // The first release-notes section of each release, for the feed.
+    let notes = std::sync::Mutex::new(std::collections::HashMap::new());
+    pages
         .into_par_iter()
-        .map(|(path, template, page_title, data)| {
+        .try_for_each(|(path, template, page_title, data)| {
             let mut ctx = match data {
                 Data::Ready(ctx) => ctx,
-                Data::Release(r) => Context::from_serialize(json!({ "release": r })).map_err(|e| theme::template_error(&e))?,
-                Data::Incident(i) => Context::from_serialize(json!({ "incident": i })).map_err(|e| theme::template_error(&e))?,
+                Data::Index => index(),
+                Data::Releases => {
+                    let mut ctx = Context::new();
+                    ctx.insert("releases", &releases);
+                    ctx
+                }
+                Data::Incidents => {
+                    let mut ctx = Context::new();
+                    ctx.insert("incidents", &incidents);
+                    ctx
+                }
+                Data::Release(r) => {
+                    let full = b.release(r);
+                    if only.is_none() {
+                        let first = full.notes.first().map(|n| n.html.clone());
+                        notes.lock().unwrap_or_else(|e| e.into_inner()).insert(r.version.clone(), first.unwrap_or_default());
+                    }
+                    let mut ctx = Context::new();
+                    ctx.insert("release", &full);
+                    ctx
+                }
+                Data::Incident(i) => {
+                    let mut ctx = Context::new();
+                    ctx.insert("incident", i);
+                    ctx
+                }
             };
             let depth = path.matches('/').count();
             // 404.html is served at any depth, so it links absolutely.
@@ -387,33 +457,22 @@ fn render_with(
                 .tera
                 .render(template, &ctx)
                 .map_err(|e| theme::template_error(&e))?;
+            drop(ctx);
             progress.inc(1);
-            Ok((path, html.into_bytes()))
-        })
-        .collect::<Result<_, Fatal>>()?;
+            emit(path, html.into_bytes())
+        })?;
     progress.finish();
     if only.is_some() {
-        return Ok(rendered);
+        return Ok(());
     }
-    let sitemap: Vec<(String, Option<String>)> = rendered
+    let mut notes = notes.into_inner().unwrap_or_else(|e| e.into_inner());
+    let items: Vec<feed::ReleaseItem> = views
         .iter()
-        .filter(|(path, _)| path != "404.html")
-        .map(|(path, _)| {
-            let url_path = path.trim_end_matches("index.html");
-            (
-                format!("{base_url}{url_path}"),
-                Some(now.date_naive().to_string()),
-            )
-        })
-        .collect();
-    let mut files = rendered;
-    let release_times: Vec<(view::ReleaseCtx, String)> = status
-        .releases
-        .iter()
-        .rev()
         .zip(&releases)
-        .map(|(r, ctx)| {
-            let t = r
+        .map(|(r, summary)| feed::ReleaseItem {
+            head: &summary.head,
+            notes_html: notes.remove(&r.version).unwrap_or_default(),
+            updated: r
                 .deployment
                 .as_ref()
                 .and_then(|d| d.signer())
@@ -424,27 +483,27 @@ fn render_with(
                         .find_map(|g| g.step.as_ref().and_then(|s| s.signer()))
                 })
                 .map(|s| s.when.to_rfc3339())
-                .unwrap_or_default();
-            (ctx.clone(), t)
+                .unwrap_or_default(),
         })
         .collect();
     let fallback = now.to_rfc3339();
-    let entries = feed::entries(&base_url, &release_times, &incidents, &fallback);
-    files.push((
+    let entries = feed::entries(&base_url, &items, &incidents, &fallback);
+    emit(
         "feed.xml".into(),
         feed::render(&title, &base_url, &entries, &fallback).into_bytes(),
-    ));
-    files.push(("sitemap.xml".into(), sitemap::render(&sitemap).into_bytes()));
-    files.push((
+    )?;
+    drop(entries);
+    emit("sitemap.xml".into(), sitemap::render(&sitemap).into_bytes())?;
+    emit(
         "status.json".into(),
         view::redact_emails(&report::json::render(status)).into_bytes(),
-    ));
-    files.push((
+    )?;
+    emit(
         "robots.txt".into(),
         format!("User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n").into_bytes(),
-    ));
+    )?;
     for (path, bytes) in &theme.statics {
-        files.push((path.clone(), bytes.clone()));
+        emit(path.clone(), bytes.clone())?;
     }
-    Ok(files)
+    Ok(())
 }

@@ -18,46 +18,120 @@ use crate::error::Fatal;
 
 /// Replaces `out` with a folder holding `files` (relative path, bytes).
 pub fn publish(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
-    guard(out)?;
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "site".into());
-    recover(parent, &name, out);
-    let unique = format!(
-        "{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
-    );
-    let tmp = parent.join(format!(".{name}.baton-tmp-{unique}"));
-    let old = parent.join(format!(".{name}.baton-old-{unique}"));
-    let prev = parent.join(format!(".{name}.baton-prev"));
+    let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
+    let stage = Staging::begin(out, &paths)?;
+    files
+        .par_iter()
+        .try_for_each(|(rel, bytes)| stage.put(rel, bytes))?;
+    stage.commit()
+}
 
-    // Claim the site before last (a rename: one build wins it) and bring it
-    // up to date; anything odd about it, and the site is written afresh.
-    let reused = fs::rename(&prev, &tmp).is_ok()
-        && fs::symlink_metadata(&tmp).is_ok_and(|m| m.is_dir() && ours(&m))
-        && sync(&tmp, files).is_ok();
-    let written = if reused {
-        Ok(())
-    } else {
-        remove(&tmp);
-        write_all(&tmp, files)
-    };
-    let result = written.and_then(|()| swap(&tmp, out, &old));
-    if result.is_err() {
-        remove(&tmp);
+/// A site being written beside `out`: files are put in as they are
+/// rendered (so no build holds the whole site in memory), then
+/// [`commit`](Staging::commit) swaps it in. Dropped uncommitted, it is removed.
+pub struct Staging {
+    tmp: PathBuf,
+    out: PathBuf,
+    old: PathBuf,
+    prev: PathBuf,
+    /// The folder is a previous site, pruned to the wanted paths: files
+    /// are compared before they are written.
+    reused: bool,
+    done: bool,
+}
+
+impl Staging {
+    /// Prepares a folder for a site of exactly `paths` (relative, `/`-separated).
+    pub fn begin(out: &Path, paths: &[String]) -> Result<Staging, Fatal> {
+        guard(out)?;
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "site".into());
+        recover(parent, &name, out);
+        let unique = format!(
+            "{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+        );
+        let mut stage = Staging {
+            tmp: parent.join(format!(".{name}.baton-tmp-{unique}")),
+            out: out.to_path_buf(),
+            old: parent.join(format!(".{name}.baton-old-{unique}")),
+            prev: parent.join(format!(".{name}.baton-prev")),
+            reused: false,
+            done: false,
+        };
+        // Claim the site before last (a rename: one build wins it) and prune
+        // it to the wanted paths; anything odd about it, and the site is
+        // written afresh.
+        stage.reused = fs::rename(&stage.prev, &stage.tmp).is_ok()
+            && fs::symlink_metadata(&stage.tmp).is_ok_and(|m| m.is_dir() && ours(&m))
+            && prune(&stage.tmp, paths).is_ok();
+        if !stage.reused {
+            remove(&stage.tmp);
+            fs::create_dir_all(&stage.tmp).map_err(|e| io(&stage.tmp, e))?;
+        }
+        Ok(stage)
     }
-    // The replaced site is the next build's starting point.
-    if fs::symlink_metadata(&old).is_ok() && fs::rename(&old, &prev).is_err() {
-        remove(&old);
+
+    /// Puts one file in (safe to call from several threads).
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
+        let path = self.tmp.join(rel);
+        if !self.reused {
+            if let Some(p) = path.parent() {
+                fs::create_dir_all(p).map_err(|e| io(p, e))?;
+            }
+            return fs::write(&path, bytes).map_err(|e| io(&path, e));
+        }
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+            && fs::read(&path).is_ok_and(|old| old == bytes)
+        {
+            return Ok(());
+        }
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p).map_err(|e| io(p, e))?;
+        }
+        // A new file renamed into place: an existing name is replaced, never
+        // written through (it may be a hard link shared with a snapshot).
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let fresh = path.with_file_name(format!(".{name}.baton-new"));
+        fs::write(&fresh, bytes)
+            .and_then(|()| fs::rename(&fresh, &path))
+            .map_err(|e| {
+                let _ = fs::remove_file(&fresh);
+                io(&path, e)
+            })
     }
-    result
+
+    /// Swaps the new site in; the replaced one is kept for the next build.
+    pub fn commit(mut self) -> Result<(), Fatal> {
+        self.done = true;
+        let result = swap(&self.tmp, &self.out, &self.old);
+        if result.is_err() {
+            remove(&self.tmp);
+        }
+        if fs::symlink_metadata(&self.old).is_ok() && fs::rename(&self.old, &self.prev).is_err() {
+            remove(&self.old);
+        }
+        result
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.done {
+            remove(&self.tmp);
+        }
+    }
 }
 
 /// Whether a kept site may be reused: made by this user and writable by
@@ -89,24 +163,13 @@ fn try_remove(path: &Path) -> std::io::Result<()> {
     }
 }
 
-fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
-    fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    files.par_iter().try_for_each(|(rel, bytes)| {
-        let path = dir.join(rel);
-        if let Some(p) = path.parent() {
-            fs::create_dir_all(p).map_err(|e| io(p, e))?;
-        }
-        fs::write(&path, bytes).map_err(|e| io(&path, e))
-    })
-}
-
-/// Makes `dir` (a previous site) hold exactly `files`: stray entries are
-/// removed, changed files rewritten, unchanged ones left alone.
-fn sync(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
-    let wanted: HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-    let folders: HashSet<&str> = files
+/// Makes `dir` (a previous site) hold nothing but `paths` and the folders
+/// above them: stray entries are removed, wanted ones left to be compared.
+fn prune(dir: &Path, paths: &[String]) -> Result<(), Fatal> {
+    let wanted: HashSet<&str> = paths.iter().map(String::as_str).collect();
+    let folders: HashSet<&str> = paths
         .iter()
-        .flat_map(|(p, _)| p.match_indices('/').map(move |(i, _)| &p[..i]))
+        .flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..i]))
         .collect();
     let mut walk = WalkDir::new(dir)
         .follow_links(false)
@@ -131,30 +194,7 @@ fn sync(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
             try_remove(entry.path()).map_err(|e| io(entry.path(), e))?;
         }
     }
-    files.par_iter().try_for_each(|(rel, bytes)| {
-        let path = dir.join(rel);
-        if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
-            && fs::read(&path).is_ok_and(|old| old == *bytes)
-        {
-            return Ok(());
-        }
-        if let Some(p) = path.parent() {
-            fs::create_dir_all(p).map_err(|e| io(p, e))?;
-        }
-        // A new file renamed into place: an existing name is replaced, never
-        // written through (it may be a hard link shared with a snapshot).
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let fresh = path.with_file_name(format!(".{name}.baton-new"));
-        fs::write(&fresh, bytes)
-            .and_then(|()| fs::rename(&fresh, &path))
-            .map_err(|e| {
-                let _ = fs::remove_file(&fresh);
-                io(&path, e)
-            })
-    })
+    Ok(())
 }
 
 fn swap(tmp: &Path, out: &Path, old: &Path) -> Result<(), Fatal> {

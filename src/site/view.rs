@@ -1,7 +1,7 @@
 //! The data templates see: the check's [`Status`] joined with the records,
 //! names instead of ids, times formatted, Markdown rendered and sanitised.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -134,8 +134,10 @@ pub struct LinkCtx {
     pub state: String,
 }
 
+/// What every page shows of a release, list pages included: nothing that
+/// needs Markdown rendered, so the whole list is cheap to hold.
 #[derive(Serialize, Clone)]
-pub struct ReleaseCtx {
+pub struct ReleaseHead {
     pub version: String,
     pub kind: String,
     pub title: String,
@@ -146,19 +148,44 @@ pub struct ReleaseCtx {
     pub window_end: Option<String>,
     pub window_start_iso: Option<String>,
     pub components: Vec<String>,
-    pub gates: Vec<GateCtx>,
     pub approved: usize,
+    pub incidents: Vec<LinkCtx>,
+    pub fixes: Option<LinkCtx>,
+    pub blockers: Vec<String>,
+    pub in_flight: bool,
+    pub upcoming: bool,
+}
+
+/// A gate as list pages show it.
+#[derive(Serialize, Clone)]
+pub struct GateHead {
+    pub id: String,
+    pub title: String,
+    pub role: String,
+    pub state: &'static str,
+}
+
+/// A release in the list pages (`releases`, `in_flight`, `upcoming`, `recent`).
+#[derive(Serialize, Clone)]
+pub struct ReleaseSummary {
+    #[serde(flatten)]
+    pub head: ReleaseHead,
+    pub gates: Vec<GateHead>,
+}
+
+/// A release on its own page (`release`): the summary's fields with each
+/// gate in full, plus notes, go/no-go, deployment, requirements and findings.
+#[derive(Serialize, Clone)]
+pub struct ReleaseCtx {
+    #[serde(flatten)]
+    pub head: ReleaseHead,
+    pub gates: Vec<GateCtx>,
     pub go_no_go: Option<serde_json::Value>,
     pub deployment: Option<serde_json::Value>,
     pub notes: Vec<SectionCtx>,
     pub rollback_html: Option<String>,
     pub requirements: Vec<RequirementCtx>,
-    pub incidents: Vec<LinkCtx>,
-    pub fixes: Option<LinkCtx>,
-    pub blockers: Vec<String>,
     pub findings: Vec<FindingCtx>,
-    pub in_flight: bool,
-    pub upcoming: bool,
 }
 
 #[derive(Serialize, Clone)]
@@ -235,12 +262,47 @@ fn state_label(s: ReleaseState) -> &'static str {
 
 /// Joins records, status and roster into template data.
 pub struct Builder<'a> {
-    pub content: &'a Content,
-    pub status: &'a Status,
-    pub repo_url: Option<String>,
+    content: &'a Content,
+    status: &'a Status,
+    repo_url: Option<String>,
+    /// Findings by the release they concern, then by incident.
+    by_release: HashMap<&'a str, Vec<&'a Finding>>,
+    by_incident: HashMap<&'a str, Vec<&'a Finding>>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    pub fn new(content: &'a Content, status: &'a Status) -> Self {
+        let (mut by_release, mut by_incident) = (HashMap::new(), HashMap::new());
+        for f in &status.findings {
+            if let Some(r) = &f.release {
+                by_release
+                    .entry(r.as_str())
+                    .or_insert_with(Vec::new)
+                    .push(f);
+            }
+            if let Some(i) = &f.incident {
+                by_incident
+                    .entry(i.as_str())
+                    .or_insert_with(Vec::new)
+                    .push(f);
+            }
+        }
+        Builder {
+            content,
+            status,
+            repo_url: content.site.repo_url.clone(),
+            by_release,
+            by_incident,
+        }
+    }
+
+    fn about(
+        map: &HashMap<&str, Vec<&'a Finding>>,
+        key: &str,
+    ) -> impl Iterator<Item = &'a Finding> {
+        map.get(key).into_iter().flatten().copied()
+    }
+
     fn name(&self, id: &str) -> String {
         self.content.roster.name(id).to_string()
     }
@@ -327,7 +389,24 @@ impl Builder<'_> {
         }
     }
 
-    pub fn release(&self, r: &ReleaseView) -> ReleaseCtx {
+    /// The list-page view of a release (no Markdown rendered).
+    pub fn summary(&self, r: &ReleaseView) -> ReleaseSummary {
+        ReleaseSummary {
+            head: self.head(r),
+            gates: r
+                .gates
+                .iter()
+                .map(|g| GateHead {
+                    id: g.gate.clone(),
+                    title: g.title.clone(),
+                    role: g.role.clone(),
+                    state: g.state.as_str(),
+                })
+                .collect(),
+        }
+    }
+
+    fn head(&self, r: &ReleaseView) -> ReleaseHead {
         let files = self
             .content
             .release(&r.version)
@@ -336,6 +415,68 @@ impl Builder<'_> {
         let window = rec.and_then(|x| x.deploy_window.as_ref());
         let start = window.and_then(|w| time::at(&w.start));
         let end = window.and_then(|w| time::at(&w.end));
+        let incidents = self
+            .status
+            .incidents
+            .iter()
+            .filter(|i| {
+                self.content
+                    .incident(&i.id)
+                    .and_then(IncidentFiles::record)
+                    .and_then(|x| x.release.as_deref())
+                    == Some(r.version.as_str())
+            })
+            .map(link)
+            .collect();
+        let fixes = rec
+            .and_then(|x| x.incident.as_deref())
+            .and_then(|id| self.status.incident(id))
+            .map(link);
+        let open = matches!(
+            r.state,
+            ReleaseState::Planned
+                | ReleaseState::InReview
+                | ReleaseState::Ready
+                | ReleaseState::Go
+                | ReleaseState::NoGo
+        );
+        ReleaseHead {
+            version: r.version.clone(),
+            kind: r.kind.clone().unwrap_or_default(),
+            title: r
+                .title
+                .clone()
+                .unwrap_or_else(|| format!("Release {}", r.version)),
+            date: rec.and_then(|x| x.date).map(|d| d.to_string()),
+            state: r.state.as_str(),
+            state_label: state_label(r.state),
+            window_start: start.map(when),
+            window_end: end.map(when),
+            window_start_iso: start.map(|s| s.to_rfc3339()),
+            components: rec.map(|x| x.components.clone()).unwrap_or_default(),
+            approved: r
+                .gates
+                .iter()
+                .filter(|g| g.state == crate::model::GateState::Approved)
+                .count(),
+            incidents,
+            fixes,
+            blockers: r.blockers.iter().map(|b| redact_emails(b)).collect(),
+            in_flight: open,
+            upcoming: open && end.is_some_and(|e| e > self.status.now),
+        }
+    }
+
+    /// A release's own page.
+    pub fn release(&self, r: &ReleaseView) -> ReleaseCtx {
+        let files = self
+            .content
+            .release(&r.version)
+            .expect("views come from content");
+        let rec = files.record();
+        let start = rec
+            .and_then(|x| x.deploy_window.as_ref())
+            .and_then(|w| time::at(&w.start));
         let notes = files
             .release
             .as_ref()
@@ -362,23 +503,6 @@ impl Builder<'_> {
                 }
             })
             .collect();
-        let incidents = self
-            .status
-            .incidents
-            .iter()
-            .filter(|i| {
-                self.content
-                    .incident(&i.id)
-                    .and_then(IncidentFiles::record)
-                    .and_then(|x| x.release.as_deref())
-                    == Some(r.version.as_str())
-            })
-            .map(link)
-            .collect();
-        let fixes = rec
-            .and_then(|x| x.incident.as_deref())
-            .and_then(|id| self.status.incident(id))
-            .map(link);
         let go_no_go = files.go_no_go.as_ref().and_then(|p| {
             let d = p.data.as_ref()?;
             let step = r.go_no_go.as_ref().map(|s| self.signer(s));
@@ -405,34 +529,8 @@ impl Builder<'_> {
                 "findings": findings(self.status.findings_for(&p.path)),
             }))
         });
-        let now = self.status.now;
-        let open = matches!(
-            r.state,
-            ReleaseState::Planned
-                | ReleaseState::InReview
-                | ReleaseState::Ready
-                | ReleaseState::Go
-                | ReleaseState::NoGo
-        );
         ReleaseCtx {
-            version: r.version.clone(),
-            kind: r.kind.clone().unwrap_or_default(),
-            title: r
-                .title
-                .clone()
-                .unwrap_or_else(|| format!("Release {}", r.version)),
-            date: rec.and_then(|x| x.date).map(|d| d.to_string()),
-            state: r.state.as_str(),
-            state_label: state_label(r.state),
-            window_start: start.map(when),
-            window_end: end.map(when),
-            window_start_iso: start.map(|s| s.to_rfc3339()),
-            components: rec.map(|x| x.components.clone()).unwrap_or_default(),
-            approved: r
-                .gates
-                .iter()
-                .filter(|g| g.state == crate::model::GateState::Approved)
-                .count(),
+            head: self.head(r),
             gates: r.gates.iter().map(|g| self.gate(files, g)).collect(),
             go_no_go,
             deployment,
@@ -442,17 +540,7 @@ impl Builder<'_> {
                 .as_ref()
                 .map(|p| markdown::render(&p.doc.body, 2)),
             requirements,
-            incidents,
-            fixes,
-            blockers: r.blockers.iter().map(|b| redact_emails(b)).collect(),
-            findings: findings(
-                self.status
-                    .findings
-                    .iter()
-                    .filter(|f| f.release.as_deref() == Some(&r.version)),
-            ),
-            in_flight: open,
-            upcoming: open && end.is_some_and(|e| e > now),
+            findings: findings(Self::about(&self.by_release, &r.version)),
         }
     }
 
@@ -691,7 +779,7 @@ impl Builder<'_> {
                 .filter(|r| self.content.release(&r.version).and_then(ReleaseFiles::record).and_then(|x| x.incident.as_deref()) == Some(i.id.as_str()))
                 .map(|r| LinkCtx { id: r.version.clone(), title: r.title.clone().unwrap_or_default(), state: r.state.as_str().into() })
                 .collect(),
-            findings: findings(self.status.findings.iter().filter(|f| f.incident.as_deref() == Some(&i.id))),
+            findings: findings(Self::about(&self.by_incident, &i.id)),
         }
     }
 }
