@@ -14,12 +14,14 @@ use crate::rules::{Ctx, deploy, gonogo, signoff};
 pub fn all(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Vec<ReleaseView> {
     let mut previous: Option<&ReleaseFiles> = None;
     let mut views = Vec::new();
-    let mut seen: Vec<&semver::Version> = Vec::new();
+    // Releases are sorted by semver, so versions of equal precedence are
+    // neighbours: the first of each run is what later ones repeat.
+    let mut run: Option<&semver::Version> = None;
     for files in &ctx.content.releases {
         let mut found = Vec::new();
         // Build metadata does not make a new version (`1.0.0+build.1` is 1.0.0).
         if let Some(v) = &files.semver {
-            if let Some(same) = seen.iter().find(|s| s.cmp_precedence(v).is_eq()) {
+            if let Some(same) = run.filter(|s| s.cmp_precedence(v).is_eq()) {
                 let at = files.release.as_ref().map_or_else(
                     || format!("content/releases/{}", files.version),
                     |p| p.path.clone(),
@@ -31,8 +33,9 @@ pub fn all(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Vec<ReleaseView> {
                     ))
                     .help("give each release its own version; merge the two folders"),
                 );
+            } else {
+                run = Some(v);
             }
-            seen.push(v);
         }
         let view = one(ctx, files, previous, &mut found);
         for f in &mut found {

@@ -215,6 +215,14 @@ fn render_with(
             .or(content.site.base_url.as_deref())
             .unwrap_or(FALLBACK_BASE_URL),
     )?;
+    if only.is_none() {
+        // First, while nothing else is held: the report is as large as the
+        // release summaries together.
+        emit(
+            "status.json".into(),
+            view::redact_emails(&report::json::render(status)).into_bytes(),
+        )?;
+    }
     let b = Builder::new(content, status);
     let now = status.now;
     let generated = view::when(now);
@@ -494,10 +502,6 @@ fn render_with(
     )?;
     drop(entries);
     emit("sitemap.xml".into(), sitemap::render(&sitemap).into_bytes())?;
-    emit(
-        "status.json".into(),
-        view::redact_emails(&report::json::render(status)).into_bytes(),
-    )?;
     emit(
         "robots.txt".into(),
         format!("User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n").into_bytes(),
