@@ -207,6 +207,9 @@ pub struct Memo {
 /// A file as last seen, parsed, with what was wrong in it.
 type Remembered = (Stamp, Loaded, Vec<Finding>);
 
+/// A parsed record file and what was wrong in it.
+type Outcome = (Loaded, Vec<Finding>);
+
 /// What tells a file has changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Stamp {
@@ -297,74 +300,55 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<Content, Fatal> {
 
     let mut releases: IndexMap<String, ReleaseFiles> = IndexMap::new();
     let mut incidents: IndexMap<String, IncidentFiles> = IndexMap::new();
+    // Walk in name order, noting findings and record files as they come;
+    // each release and incident folder is walked and parsed in parallel;
+    // then everything is put in walk order. The top two levels are walked
+    // here, and each folder two levels down becomes one parallel job.
+    enum Item {
+        Step(Step),
+        Folder(PathBuf),
+    }
+    let mut items: Vec<Item> = Vec::new();
     let walker = WalkDir::new(&dir)
         .follow_links(false)
         .sort_by_file_name()
-        .min_depth(1);
-    // Walk in name order, noting findings and record files as they come;
-    // parse the records in parallel; then put everything in walk order.
-    let mut steps: Vec<Step> = Vec::new();
+        .min_depth(1)
+        .max_depth(2);
     for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let at = e
-                    .path()
-                    .map_or_else(|| "content".to_string(), |p| rel(root, p));
-                steps.push(Step::Found(Finding::new(
-                    Rule::ContentParse,
-                    at,
-                    1,
-                    format!("cannot read: {e}"),
-                )));
-                continue;
-            }
-        };
-        let path = entry.path();
-        let relpath = rel(root, path);
-        let parts: Vec<&str> = relpath.split('/').skip(1).collect();
-        if parts.iter().any(|p| p.starts_with('.')) {
-            continue;
-        }
-        if entry.path_is_symlink() {
-            steps.push(Step::Found(
-                Finding::new(
-                    Rule::ContentUnexpectedFile,
-                    &relpath,
-                    1,
-                    "symlinks are not followed; this entry is ignored",
-                )
-                .help("replace the symlink with the file itself"),
-            ));
-            continue;
-        }
-        let mut found = Vec::new();
-        if entry.file_type().is_dir() {
-            check_folder(&relpath, &parts, &mut found);
-        } else {
-            match classify(&parts) {
-                Slot::Skip => {}
-                Slot::Unexpected => unexpected(&relpath, &mut found),
-                _ => {
-                    steps.push(Step::Record(relpath.clone(), path.to_path_buf()));
-                }
-            }
-        }
-        steps.extend(found.into_iter().map(Step::Found));
+        let folder = entry
+            .as_ref()
+            .ok()
+            .filter(|e| e.depth() == 2 && e.file_type().is_dir())
+            .map(|e| e.path().to_path_buf());
+        items.extend(walk_step(root, entry).into_iter().map(Item::Step));
+        items.extend(folder.map(Item::Folder));
     }
-
-    let parsed: Vec<Option<(Loaded, Vec<Finding>)>> = steps
-        .par_iter()
-        .map(|step| match step {
-            Step::Record(relpath, path) => Some(match memo {
-                Some(m) => m.parse(relpath, path),
-                None => parse_file(relpath, path),
-            }),
-            Step::Found(_) => None,
+    let parse = |step: Step| match step {
+        Step::Record(relpath, path) => {
+            let parsed = match memo {
+                Some(m) => m.parse(&relpath, &path),
+                None => parse_file(&relpath, &path),
+            };
+            (Step::Record(relpath, path), Some(parsed))
+        }
+        found => (found, None),
+    };
+    let walked: Vec<Vec<(Step, Option<Outcome>)>> = items
+        .into_par_iter()
+        .map(|item| match item {
+            Item::Step(step) => vec![parse(step)],
+            Item::Folder(folder) => WalkDir::new(folder)
+                .follow_links(false)
+                .sort_by_file_name()
+                .min_depth(1)
+                .into_iter()
+                .flat_map(|entry| walk_step(root, entry))
+                .map(parse)
+                .collect(),
         })
         .collect();
 
-    for (step, parsed) in steps.into_iter().zip(parsed) {
+    for (step, parsed) in walked.into_iter().flatten() {
         let (relpath, (loaded, found)) = match (step, parsed) {
             (Step::Found(f), _) => {
                 findings.push(f);
@@ -474,6 +458,56 @@ fn release_entry<'a>(map: &'a mut IndexMap<String, ReleaseFiles>, v: &str) -> &'
         semver: semver::Version::parse(v).ok(),
         ..Default::default()
     })
+}
+
+/// What one entry of the walk under content/ is: a record to parse, or
+/// findings (symlinks, unexpected files and folders); hidden entries are
+/// nothing.
+fn walk_step(root: &Path, entry: walkdir::Result<walkdir::DirEntry>) -> Vec<Step> {
+    let entry = match entry {
+        Ok(e) => e,
+        Err(e) => {
+            let at = e
+                .path()
+                .map_or_else(|| "content".to_string(), |p| rel(root, p));
+            return vec![Step::Found(Finding::new(
+                Rule::ContentParse,
+                at,
+                1,
+                format!("cannot read: {e}"),
+            ))];
+        }
+    };
+    let path = entry.path();
+    let relpath = rel(root, path);
+    let parts: Vec<&str> = relpath.split('/').skip(1).collect();
+    if parts.iter().any(|p| p.starts_with('.')) {
+        return Vec::new();
+    }
+    if entry.path_is_symlink() {
+        return vec![Step::Found(
+            Finding::new(
+                Rule::ContentUnexpectedFile,
+                &relpath,
+                1,
+                "symlinks are not followed; this entry is ignored",
+            )
+            .help("replace the symlink with the file itself"),
+        )];
+    }
+    let mut found = Vec::new();
+    let mut steps = Vec::new();
+    if entry.file_type().is_dir() {
+        check_folder(&relpath, &parts, &mut found);
+    } else {
+        match classify(&parts) {
+            Slot::Skip => {}
+            Slot::Unexpected => unexpected(&relpath, &mut found),
+            _ => steps.push(Step::Record(relpath.clone(), path.to_path_buf())),
+        }
+    }
+    steps.extend(found.into_iter().map(Step::Found));
+    steps
 }
 
 /// One thing met while walking content/, in walk order.

@@ -53,9 +53,31 @@ pub struct Shared {
     pub listeners: Mutex<Vec<Sender<String>>>,
     /// Records parsed by earlier rebuilds.
     pub memo: Arc<crate::content::load::Memo>,
+    /// The theme compiled by an earlier rebuild, with its files' fingerprint.
+    pub theme: Mutex<Option<(ThemeKey, Arc<site::theme::Theme>)>>,
 }
 
+/// A theme's name and [`fingerprint`](site::theme::fingerprint).
+type ThemeKey = (Option<String>, Vec<(String, [i64; 6])>);
+
 impl Shared {
+    /// The project's theme: the one compiled before when its files are
+    /// unchanged, else compiled now (and kept when its files are settled).
+    fn theme(&self, checked: &check::Checked) -> Result<Arc<site::theme::Theme>, Fatal> {
+        let content = &checked.content;
+        let name = content.site.theme.clone();
+        let key = site::theme::fingerprint(&content.root, name.as_deref()).map(|f| (name, f));
+        let mut memo = self.theme.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Some(k), Some((kept, theme))) = (&key, memo.as_ref())
+            && k == kept
+        {
+            return Ok(theme.clone());
+        }
+        let theme = Arc::new(site::theme_of(checked)?);
+        *memo = key.map(|k| (k, theme.clone()));
+        Ok(theme)
+    }
+
     fn broadcast(&self, event: &str) {
         let mut l = self.listeners.lock().expect("listeners lock");
         l.retain(|tx| tx.send(event.to_string()).is_ok());
@@ -85,6 +107,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
         site: RwLock::new(Site::default()),
         listeners: Mutex::new(Vec::new()),
         memo: Arc::default(),
+        theme: Mutex::new(None),
     });
     rebuild(&root, &url, opts.now, &shared);
     let (tx, rx) = std::sync::mpsc::channel();
@@ -126,6 +149,7 @@ fn rebuild(root: &std::path::Path, url: &str, now: Option<crate::time::Instant>,
         ..Default::default()
     })
     .and_then(|checked| {
+        let mut clock = check::Phases::new();
         let broken: Vec<String> = checked
             .status
             .findings
@@ -133,8 +157,10 @@ fn rebuild(root: &std::path::Path, url: &str, now: Option<crate::time::Instant>,
             .filter(|f| matches!(f.rule, Rule::ContentParse | Rule::ContentBadTimestamp))
             .map(|f| format!("{}:{}: {} [{}]", f.path, f.line, f.message, f.rule.code()))
             .collect();
-        let theme = site::theme_of(&checked)?;
+        let theme = shared.theme(&checked)?;
+        clock.lap("theme");
         let paths = site::paths(&checked, &theme);
+        clock.lap("paths");
         Ok((checked, theme, paths, broken))
     });
     let mut site = shared.site.write().expect("site lock");
@@ -145,12 +171,18 @@ fn rebuild(root: &std::path::Path, url: &str, now: Option<crate::time::Instant>,
                 site.paths = paths.into_iter().collect();
                 // The theme's static files (CSS, ...) are ready at once: a
                 // stylesheet request must not cost a render of the site.
-                site.files = theme
+                let files = theme
                     .statics
                     .iter()
                     .map(|(p, b)| (p.clone(), Arc::new(b.clone())))
                     .collect();
-                site.source = Some((Arc::new(checked), Arc::new(theme), url.to_string()));
+                let old_files = std::mem::replace(&mut site.files, files);
+                let old = site
+                    .source
+                    .replace((Arc::new(checked), theme, url.to_string()));
+                // Freeing the old records and pages takes a while: not on
+                // the way to the next page.
+                std::thread::spawn(move || drop((old, old_files)));
             }
             site.problem = (!broken.is_empty()).then(|| broken.join("\n"));
         }

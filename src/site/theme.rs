@@ -91,10 +91,53 @@ pub fn load(root: &Path, name: Option<&str>) -> Result<Theme, Fatal> {
     Ok(Theme { tera, statics })
 }
 
+/// What tells whether a theme's files changed: each file's path, size,
+/// modification and status-change times and inode. `None` when that cannot
+/// be told for sure (a file unreadable, or changed in the last two seconds,
+/// when a second write could keep its time); the built-in theme alone is
+/// an empty list.
+pub fn fingerprint(root: &Path, name: Option<&str>) -> Option<Vec<(String, [i64; 6])>> {
+    let Some(name) = name else {
+        return Some(Vec::new());
+    };
+    let dir = root.join("themes").join(name);
+    let mut out = Vec::new();
+    for entry in WalkDir::new(&dir).follow_links(false).sort_by_file_name() {
+        let entry = entry.ok()?;
+        let meta = entry.metadata().ok()?;
+        let age = meta.modified().ok()?.elapsed().ok()?;
+        if age < std::time::Duration::from_secs(2) {
+            return None;
+        }
+        #[cfg(unix)]
+        let stamp = {
+            use std::os::unix::fs::MetadataExt;
+            [
+                meta.len() as i64,
+                meta.mtime(),
+                meta.mtime_nsec(),
+                meta.ctime(),
+                meta.ctime_nsec(),
+                meta.ino() as i64,
+            ]
+        };
+        #[cfg(not(unix))]
+        return None;
+        out.push((crate::content::load::rel(&dir, entry.path()), stamp));
+    }
+    Some(out)
+}
+
 /// HTML escaping for text and attribute values (tera's default also escapes `/`).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let special = |b: u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    // Most values have nothing to escape: copy them whole.
+    let Some(first) = s.bytes().position(special) else {
+        return s.to_string();
+    };
+    let mut out = String::with_capacity(s.len() + 16);
+    out.push_str(&s[..first]);
+    for c in s[first..].chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
