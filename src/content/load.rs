@@ -339,6 +339,7 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<Content, Fatal> {
             Item::Step(step) => vec![parse(step)],
             Item::Folder(folder) => WalkDir::new(folder)
                 .follow_links(false)
+                .follow_root_links(false)
                 .sort_by_file_name()
                 .min_depth(1)
                 .into_iter()

@@ -131,6 +131,9 @@ fn collect(
         Ok(())
     })?;
     let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
+    if only.is_some() {
+        return Ok(files);
+    }
     let order: std::collections::HashMap<String, usize> = paths(checked, theme)
         .into_iter()
         .enumerate()

@@ -127,8 +127,10 @@ impl Staging {
 }
 
 impl Drop for Staging {
+    /// A build that fails keeps its folder as the next build's starting
+    /// point (every file in it is compared before it is reused), else removes it.
     fn drop(&mut self) {
-        if !self.done {
+        if !self.done && fs::rename(&self.tmp, &self.prev).is_err() {
             remove(&self.tmp);
         }
     }

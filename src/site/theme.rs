@@ -109,23 +109,28 @@ pub fn fingerprint(root: &Path, name: Option<&str>) -> Option<Vec<(String, [i64;
         if age < std::time::Duration::from_secs(2) {
             return None;
         }
-        #[cfg(unix)]
-        let stamp = {
-            use std::os::unix::fs::MetadataExt;
-            [
-                meta.len() as i64,
-                meta.mtime(),
-                meta.mtime_nsec(),
-                meta.ctime(),
-                meta.ctime_nsec(),
-                meta.ino() as i64,
-            ]
-        };
-        #[cfg(not(unix))]
-        return None;
-        out.push((crate::content::load::rel(&dir, entry.path()), stamp));
+        out.push((crate::content::load::rel(&dir, entry.path()), stamp(&meta)?));
     }
     Some(out)
+}
+
+#[cfg(unix)]
+fn stamp(meta: &std::fs::Metadata) -> Option<[i64; 6]> {
+    use std::os::unix::fs::MetadataExt;
+    Some([
+        meta.len() as i64,
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec(),
+        meta.ino() as i64,
+    ])
+}
+
+/// Without inodes and change times a fingerprint cannot be trusted.
+#[cfg(not(unix))]
+fn stamp(_: &std::fs::Metadata) -> Option<[i64; 6]> {
+    None
 }
 
 /// HTML escaping for text and attribute values (tera's default also escapes `/`).
