@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::content::load::{self, Content};
+use crate::content::texts::Texts;
 use crate::error::Fatal;
 use crate::git::cache::Cache;
 use crate::git::identity::Identities;
@@ -15,6 +16,7 @@ use crate::git::tree::Scope;
 use crate::model::{Origin, Status};
 use crate::rules::{self, Ctx};
 use crate::time::Instant;
+use git2::Oid;
 use rayon::prelude::*;
 
 /// What to check, and when "now" is.
@@ -93,7 +95,17 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
             clock.lap("history (own thread)");
             h
         });
-        let content = load::load_with(&root, opts.memo.as_deref());
+        // Record texts come from the cache under .git/baton/ where the
+        // files are unchanged (serve keeps its own memo instead).
+        let texts = (!opts.no_cache && opts.memo.is_none()).then(|| {
+            let key = Oid::hash_object(git2::ObjectType::Blob, git.repo_path("content").as_bytes())
+                .map_or_else(|_| "0".repeat(40), |o| o.to_string());
+            Texts::open(git_dir.join("baton").join(format!("texts-{}", &key[..12])))
+        });
+        let content = load::load_with(&root, opts.memo.as_deref(), texts.as_ref());
+        if let Some(texts) = texts {
+            texts.save();
+        }
         let history = walker
             .join()
             .unwrap_or_else(|_| Err(Fatal::new("the history walk failed unexpectedly")));

@@ -7,6 +7,7 @@
 //! [`playbook`], and the result is the [`model::Status`] every output renders.
 
 pub mod authoring;
+pub mod cachefile;
 pub mod check;
 pub mod cli;
 pub mod content;

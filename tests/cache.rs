@@ -217,3 +217,49 @@ fn uncommitted_edits_are_judged_from_the_working_tree() {
     let v = same_with_and_without(&repo);
     assert_ne!(gate_state(&v, "1.2.0", "quality"), "approved");
 }
+
+/// The record texts cache (`.git/baton/texts-*`) answers only for files
+/// that are exactly as they were: an edit that keeps the size and puts the
+/// modification time back is still seen (the status-change time moved).
+#[test]
+fn record_texts_are_reused_only_while_the_file_is_unchanged() {
+    let repo = history();
+    let path = signoff_path("1.0.0", "development");
+    // Files changed in the last two seconds are never kept.
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    let before = same_with_and_without(&repo);
+    let texts = |repo: &Repo| {
+        std::fs::read_dir(repo.path().join(".git/baton"))
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                name.to_string_lossy().starts_with("texts-")
+            })
+            .count()
+    };
+    assert_eq!(texts(&repo), 1, "the texts were kept");
+    assert_eq!(gate_state(&before, "1.0.0", "development"), "approved");
+
+    // Same size, same modification time, different text: "approve" -> "rejectX"
+    // would change the size, so flip the decision's case instead.
+    let file = repo.path().join(&path);
+    let old = std::fs::read_to_string(&file).unwrap();
+    let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
+    let new = old.replacen("decision: approve", "decision: APPROVE", 1);
+    assert_ne!(new, old);
+    assert_eq!(new.len(), old.len());
+    std::fs::write(&file, &new).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let after = same_with_and_without(&repo);
+    assert_ne!(after, before, "the edit was seen");
+    assert_ne!(
+        gate_state(&after, "1.0.0", "development"),
+        "approved",
+        "an uncommitted edit is not a sign-off"
+    );
+}

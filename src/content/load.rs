@@ -194,7 +194,7 @@ pub fn read_text(path: &Path) -> Result<String, String> {
 /// Loads `root/content/`. Fails (exit 2) only when baton cannot judge at all:
 /// no roster, or a broken roster or playbook.
 pub fn load(root: &Path) -> Result<Content, Fatal> {
-    load_with(root, None)
+    load_with(root, None, None)
 }
 
 /// Parsed record files kept between loads (by `serve`): a file whose size,
@@ -245,8 +245,13 @@ impl Stamp {
     }
 }
 
-/// Loads `content/`, reusing what `memo` holds of unchanged files.
-pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<Content, Fatal> {
+/// Loads `content/`, reusing what `memo` holds of unchanged files, and
+/// reading record texts through `texts` when given.
+pub fn load_with(
+    root: &Path,
+    memo: Option<&Memo>,
+    texts: Option<&super::texts::Texts>,
+) -> Result<Content, Fatal> {
     let dir = root.join("content");
     let mut findings = Vec::new();
 
@@ -327,7 +332,7 @@ pub fn load_with(root: &Path, memo: Option<&Memo>) -> Result<Content, Fatal> {
         Step::Record(relpath, path) => {
             let parsed = match memo {
                 Some(m) => m.parse(&relpath, &path),
-                None => parse_file(&relpath, &path),
+                None => parse_file(&relpath, &path, texts),
             };
             (Step::Record(relpath, path), Some(parsed))
         }
@@ -543,7 +548,7 @@ impl Memo {
                 return (loaded.clone(), found.clone());
             }
         }
-        let (loaded, found) = parse_file(relpath, path);
+        let (loaded, found) = parse_file(relpath, path, None);
         if let Some(stamp) = stamp.filter(Stamp::is_settled) {
             self.files
                 .lock()
@@ -557,9 +562,17 @@ impl Memo {
 /// Reads and parses one record file, with what is wrong in it. A record
 /// that cannot be read still takes its place (as unreadable), so a broken
 /// sign-off makes its gate invalid rather than missing.
-fn parse_file(relpath: &str, path: &Path) -> (Loaded, Vec<Finding>) {
+fn parse_file(
+    relpath: &str,
+    path: &Path,
+    texts: Option<&super::texts::Texts>,
+) -> (Loaded, Vec<Finding>) {
     let mut f = Vec::new();
-    let text = match read_text(path) {
+    let read = match texts {
+        Some(t) => t.read(relpath, path),
+        None => read_text(path),
+    };
+    let text = match read {
         Ok(t) => Some(t),
         Err(why) => {
             f.push(Finding::new(Rule::ContentParse, relpath, 1, why));

@@ -6,5 +6,6 @@ pub mod parse;
 pub mod records;
 pub mod roster;
 pub mod site;
+pub mod texts;
 
 pub use load::{Content, IncidentFiles, ReleaseFiles};

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 use git2::{ObjectType, Oid, Repository};
 
+use crate::cachefile::{Reader, put_bytes, put_strs, put_u32, seal, unseal};
 use crate::error::Fatal;
 use crate::git::graph::CommitGraph;
 use crate::git::provenance::{self, CommitInfo, GuardedChange, History, Paths};
@@ -72,15 +73,9 @@ impl Cache {
     /// Writes the cache aside and renames it into place. A cache that cannot
     /// be written (a read-only repository) is simply not kept.
     fn store(&self, history: &History) {
-        let Some(dir) = self.file.parent() else {
-            return;
-        };
-        let tmp = dir.join(format!(".provenance-{}.tmp", std::process::id()));
-        let written = std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(&tmp, encode(history, &self.key)))
-            .and_then(|()| std::fs::rename(&tmp, &self.file));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
+        let bytes = encode(history, &self.key);
+        if !bytes.is_empty() {
+            crate::cachefile::store(&self.file, &bytes);
         }
     }
 }
@@ -144,23 +139,13 @@ fn encode(h: &History, key: &[u8]) -> Vec<u8> {
             }
         }
     }
-    let sum = Oid::hash_object(ObjectType::Blob, &body).expect("hashing bytes in memory");
-    let mut out = Vec::with_capacity(MAGIC.len() + 20 + body.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(sum.as_bytes());
-    out.extend_from_slice(&body);
-    out
+    seal(MAGIC, &body)
 }
 
 /// The history in a cache file, or `None` if the file is not a sound cache
 /// for `key`.
 fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
-    let rest = bytes.strip_prefix(MAGIC)?;
-    let (sum, body) = (rest.get(..20)?, rest.get(20..)?);
-    if Oid::hash_object(ObjectType::Blob, body).ok()?.as_bytes() != sum {
-        return None;
-    }
-    let mut r = Reader(body);
+    let mut r = Reader(unseal(MAGIC, bytes)?);
     if r.bytes()? != key {
         return None;
     }
@@ -250,47 +235,6 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
         commits,
         graph,
     })
-}
-
-fn put_u32(w: &mut Vec<u8>, n: usize) {
-    w.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
-}
-
-fn put_bytes(w: &mut Vec<u8>, b: &[u8]) {
-    put_u32(w, b.len());
-    w.extend_from_slice(b);
-}
-
-fn put_strs(w: &mut Vec<u8>, strs: &[String]) {
-    put_u32(w, strs.len());
-    for s in strs {
-        put_bytes(w, s.as_bytes());
-    }
-}
-
-/// Reads the cache's fields; every read fails cleanly past the end.
-struct Reader<'b>(&'b [u8]);
-
-impl<'b> Reader<'b> {
-    fn take(&mut self, n: usize) -> Option<&'b [u8]> {
-        let (head, rest) = (self.0.get(..n)?, self.0.get(n..)?);
-        self.0 = rest;
-        Some(head)
-    }
-    fn u32(&mut self) -> Option<usize> {
-        let b = self.take(4)?;
-        Some(u32::from_le_bytes(b.try_into().ok()?) as usize)
-    }
-    fn bytes(&mut self) -> Option<&'b [u8]> {
-        let n = self.u32()?;
-        self.take(n)
-    }
-    fn string(&mut self) -> Option<String> {
-        String::from_utf8(self.bytes()?.to_vec()).ok()
-    }
-    fn oid(&mut self) -> Option<Oid> {
-        Oid::from_bytes(self.take(20)?).ok()
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,90 @@
+//! The framing shared by baton's caches under `.git/baton/`: a magic line
+//! naming the format and its version, a SHA-1 checksum of the body, and
+//! length-prefixed fields read back without ever reading past the end.
+//! A cache is written aside and renamed into place, so a reader sees the
+//! old file or the new one, never half of one.
+
+use std::path::Path;
+
+use git2::{ObjectType, Oid};
+
+/// `magic`, the body's checksum, then the body.
+pub fn seal(magic: &[u8], body: &[u8]) -> Vec<u8> {
+    let sum = Oid::hash_object(ObjectType::Blob, body).expect("hashing bytes in memory");
+    let mut out = Vec::with_capacity(magic.len() + 20 + body.len());
+    out.extend_from_slice(magic);
+    out.extend_from_slice(sum.as_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// The body of a sealed file, or `None` if it is not one of `magic`'s or
+/// its checksum does not match (truncated, altered).
+pub fn unseal<'b>(magic: &[u8], bytes: &'b [u8]) -> Option<&'b [u8]> {
+    let rest = bytes.strip_prefix(magic)?;
+    let (sum, body) = (rest.get(..20)?, rest.get(20..)?);
+    (Oid::hash_object(ObjectType::Blob, body).ok()?.as_bytes() == sum).then_some(body)
+}
+
+/// Writes `bytes` beside `file` and renames them into place. A cache that
+/// cannot be written (a read-only repository) is simply not kept.
+pub fn store(file: &Path, bytes: &[u8]) {
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
+        return;
+    };
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&tmp, bytes))
+        .and_then(|()| std::fs::rename(&tmp, file));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+pub fn put_u32(w: &mut Vec<u8>, n: usize) {
+    w.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+pub fn put_bytes(w: &mut Vec<u8>, b: &[u8]) {
+    put_u32(w, b.len());
+    w.extend_from_slice(b);
+}
+
+pub fn put_strs(w: &mut Vec<u8>, strs: &[String]) {
+    put_u32(w, strs.len());
+    for s in strs {
+        put_bytes(w, s.as_bytes());
+    }
+}
+
+/// Reads a cache's fields; every read fails cleanly past the end.
+pub struct Reader<'b>(pub &'b [u8]);
+
+impl<'b> Reader<'b> {
+    pub fn take(&mut self, n: usize) -> Option<&'b [u8]> {
+        let (head, rest) = (self.0.get(..n)?, self.0.get(n..)?);
+        self.0 = rest;
+        Some(head)
+    }
+    pub fn u32(&mut self) -> Option<usize> {
+        let b = self.take(4)?;
+        Some(u32::from_le_bytes(b.try_into().ok()?) as usize)
+    }
+    pub fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    pub fn bytes(&mut self) -> Option<&'b [u8]> {
+        let n = self.u32()?;
+        self.take(n)
+    }
+    pub fn string(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?.to_vec()).ok()
+    }
+    pub fn oid(&mut self) -> Option<Oid> {
+        Oid::from_bytes(self.take(20)?).ok()
+    }
+}

@@ -1,0 +1,186 @@
+//! The record texts cache (`.git/baton/texts-<key>`): each record file's
+//! text as last read, with what identifies that version of the file (size,
+//! modification and status-change times, device and inode). A later run
+//! stats each file instead of opening and reading it: opening a file costs
+//! several times a stat, and a records repository holds thousands.
+//!
+//! Nothing is taken on trust: a text is reused only when every part of the
+//! stamp matches (the status-change time moves on any write, and no tool can
+//! set it back); files changed in the last two seconds are not kept, so a
+//! second write within one clock tick cannot hide; a truncated, altered or
+//! foreign file is ignored and rebuilt.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::cachefile::{Reader, put_bytes, put_u32, seal, unseal};
+
+/// The first bytes of the file; the digit is the format version.
+const MAGIC: &[u8] = b"baton texts cache 1\n";
+
+/// Size, modification time (s, ns), status-change time (s, ns), device, inode.
+type Stamp = [i64; 7];
+
+/// The texts of the last run, and what this run read afresh.
+pub struct Texts {
+    file: PathBuf,
+    kept: HashMap<String, (Stamp, String)>,
+    /// Project paths answered from `kept`.
+    hits: Mutex<Vec<String>>,
+    /// Files read this run that were settled, for the next run.
+    fresh: Mutex<Vec<(String, Stamp, String)>>,
+}
+
+impl Texts {
+    /// The cache kept in `file` (empty if there is none or it is unsound).
+    pub fn open(file: PathBuf) -> Texts {
+        let kept = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| decode(&bytes))
+            .unwrap_or_default();
+        Texts {
+            file,
+            kept,
+            hits: Mutex::default(),
+            fresh: Mutex::default(),
+        }
+    }
+
+    /// The text of the record at `relpath` (project path) and `path` (on
+    /// disk): the kept one if the file is unchanged, else read now.
+    pub fn read(&self, relpath: &str, path: &Path) -> Result<String, String> {
+        let before = std::fs::symlink_metadata(path).ok().and_then(|m| stamp(&m));
+        if let (Some(s), Some((kept, text))) = (before, self.kept.get(relpath))
+            && *kept == s
+        {
+            lock(&self.hits).push(relpath.to_string());
+            return Ok(text.clone());
+        }
+        let text = super::load::read_text(path)?;
+        let after = std::fs::symlink_metadata(path).ok();
+        if let (Some(s), Some(meta)) = (before, after)
+            && stamp(&meta) == Some(s)
+            && settled(&meta)
+        {
+            lock(&self.fresh).push((relpath.to_string(), s, text.clone()));
+        }
+        Ok(text)
+    }
+
+    /// Writes the cache for the next run: the texts reused and read this
+    /// run (files gone since are dropped). Nothing is written if nothing changed.
+    pub fn save(self) {
+        let hits = self.hits.into_inner().unwrap_or_else(|e| e.into_inner());
+        let fresh = self.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
+        if fresh.is_empty() && hits.len() == self.kept.len() {
+            return;
+        }
+        let mut kept = self.kept;
+        let mut body = Vec::new();
+        let entries: Vec<(String, Stamp, String)> = hits
+            .into_iter()
+            .filter_map(|p| kept.remove(&p).map(|(s, t)| (p, s, t)))
+            .chain(fresh)
+            .collect();
+        put_u32(&mut body, entries.len());
+        for (path, stamp, text) in &entries {
+            put_bytes(&mut body, path.as_bytes());
+            for n in stamp {
+                body.extend_from_slice(&n.to_le_bytes());
+            }
+            put_bytes(&mut body, text.as_bytes());
+        }
+        crate::cachefile::store(&self.file, &seal(MAGIC, &body));
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn decode(bytes: &[u8]) -> Option<HashMap<String, (Stamp, String)>> {
+    let mut r = Reader(unseal(MAGIC, bytes)?);
+    let n = r.u32()?;
+    // Every entry takes at least 64 bytes: never reserve more than the file holds.
+    let mut out = HashMap::with_capacity(n.min(r.0.len() / 64));
+    for _ in 0..n {
+        let path = r.string()?;
+        let mut stamp = [0i64; 7];
+        for s in &mut stamp {
+            *s = r.i64()?;
+        }
+        out.insert(path, (stamp, r.string()?));
+    }
+    r.0.is_empty().then_some(out)
+}
+
+#[cfg(unix)]
+fn stamp(meta: &std::fs::Metadata) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    meta.file_type().is_file().then(|| {
+        [
+            meta.len() as i64,
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec(),
+            meta.dev() as i64,
+            meta.ino() as i64,
+        ]
+    })
+}
+
+/// Without inodes and status-change times a stamp cannot be trusted.
+#[cfg(not(unix))]
+fn stamp(_: &std::fs::Metadata) -> Option<Stamp> {
+    None
+}
+
+/// Unchanged for two seconds (see the module comment).
+fn settled(meta: &std::fs::Metadata) -> bool {
+    let age = |t: std::io::Result<std::time::SystemTime>| {
+        t.ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|a| a > std::time::Duration::from_secs(2))
+    };
+    #[cfg(unix)]
+    let changed = {
+        use std::os::unix::fs::MetadataExt;
+        std::time::UNIX_EPOCH
+            .checked_add(std::time::Duration::new(
+                meta.ctime().max(0) as u64,
+                meta.ctime_nsec().clamp(0, 999_999_999) as u32,
+            ))
+            .ok_or_else(|| std::io::Error::other("time out of range"))
+    };
+    #[cfg(not(unix))]
+    let changed = meta.modified();
+    age(meta.modified()) && age(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damaged_files_are_not_caches() {
+        let mut body = Vec::new();
+        put_u32(&mut body, 1);
+        put_bytes(&mut body, b"content/releases/1.0.0/release.md");
+        for n in 0..7i64 {
+            body.extend_from_slice(&n.to_le_bytes());
+        }
+        put_bytes(&mut body, b"---\ntitle: x\n---\n");
+        let sealed = seal(MAGIC, &body);
+        assert_eq!(decode(&sealed).map(|m| m.len()), Some(1));
+        for cut in 0..sealed.len() {
+            assert!(decode(&sealed[..cut]).is_none(), "truncated at {cut}");
+        }
+        let mut flipped = sealed.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        assert!(decode(&flipped).is_none());
+        assert!(decode(b"baton texts cache 0\n").is_none());
+    }
+}
