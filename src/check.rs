@@ -27,7 +27,8 @@ pub struct Options {
     pub root: Option<PathBuf>,
     /// The clock for deadline rules; the current time when `None`.
     pub now: Option<Instant>,
-    /// Walk all of history instead of using the provenance cache in `.git/baton/`.
+    /// Walk all of history and read every record instead of using the
+    /// caches in `.git/baton/`.
     pub no_cache: bool,
     /// Parsed records kept from earlier runs (serve).
     pub memo: Option<std::sync::Arc<load::Memo>>,

@@ -179,7 +179,7 @@ pub struct Common {
     /// The time deadline rules are judged at, RFC 3339 with offset (default: now)
     #[arg(long, value_name = "TIME", value_parser = parse_now)]
     pub now: Option<Instant>,
-    /// Walk all of history instead of reusing the provenance cache in .git/baton/
+    /// Walk all of history and read every record, instead of reusing the caches in .git/baton/
     #[arg(long)]
     pub no_cache: bool,
 }
