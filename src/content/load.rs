@@ -201,7 +201,7 @@ pub fn load(root: &Path) -> Result<Content, Fatal> {
 /// modification time and inode are unchanged is not read or parsed again.
 #[derive(Debug, Default)]
 pub struct Memo {
-    files: std::sync::Mutex<std::collections::HashMap<PathBuf, Remembered>>,
+    files: std::sync::RwLock<std::collections::HashMap<PathBuf, Remembered>>,
 }
 
 /// A file as last seen, parsed, with what was wrong in it.
@@ -313,20 +313,23 @@ pub fn load_with(
         Step(Step),
         Folder(PathBuf),
     }
+    // The top two levels are listed directly: walkdir would also read
+    // every folder at its depth limit, only to drop what it read.
     let mut items: Vec<Item> = Vec::new();
-    let walker = WalkDir::new(&dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .min_depth(1)
-        .max_depth(2);
-    for entry in walker {
-        let folder = entry
-            .as_ref()
+    let is_dir = |e: &Entry| {
+        e.as_ref()
             .ok()
-            .filter(|e| e.depth() == 2 && e.file_type().is_dir())
-            .map(|e| e.path().to_path_buf());
-        items.extend(walk_step(root, entry).into_iter().map(Item::Step));
-        items.extend(folder.map(Item::Folder));
+            .filter(|(_, t)| t.is_dir())
+            .map(|(p, _)| p.clone())
+    };
+    for top in listing(&dir) {
+        let sub = is_dir(&top);
+        items.extend(walk_step(root, top).into_iter().map(Item::Step));
+        for entry in sub.map(|d| listing(&d)).unwrap_or_default() {
+            let folder = is_dir(&entry);
+            items.extend(walk_step(root, entry).into_iter().map(Item::Step));
+            items.extend(folder.map(Item::Folder));
+        }
     }
     let parse = |step: Step| match step {
         Step::Record(relpath, path) => {
@@ -348,7 +351,7 @@ pub fn load_with(
                 .sort_by_file_name()
                 .min_depth(1)
                 .into_iter()
-                .flat_map(|entry| walk_step(root, entry))
+                .flat_map(|entry| walk_step(root, from_walkdir(entry)))
                 .map(parse)
                 .collect(),
         })
@@ -466,31 +469,71 @@ fn release_entry<'a>(map: &'a mut IndexMap<String, ReleaseFiles>, v: &str) -> &'
     })
 }
 
+/// One entry of the walk under content/: its path and type (symlinks are
+/// not followed), or a folder that could not be read and why.
+type Entry = Result<(PathBuf, fs::FileType), (PathBuf, String)>;
+
+fn from_walkdir(entry: walkdir::Result<walkdir::DirEntry>) -> Entry {
+    match entry {
+        Ok(e) => Ok((e.path().to_path_buf(), e.file_type())),
+        Err(e) => Err((
+            e.path().map(Path::to_path_buf).unwrap_or_default(),
+            e.to_string(),
+        )),
+    }
+}
+
+/// A folder's entries in name order, as walkdir would give them.
+fn listing(dir: &Path) -> Vec<Entry> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return vec![Err((dir.to_path_buf(), e.to_string()))],
+    };
+    let mut out: Vec<Entry> = entries
+        .map(|entry| {
+            let entry = entry.map_err(|e| (dir.to_path_buf(), e.to_string()))?;
+            let file_type = entry
+                .file_type()
+                .map_err(|e| (entry.path(), e.to_string()))?;
+            Ok((entry.path(), file_type))
+        })
+        .collect();
+    out.sort_by(|a, b| match (a, b) {
+        (Ok((a, _)), Ok((b, _))) => a.file_name().cmp(&b.file_name()),
+        (Err(_), Err(_)) => std::cmp::Ordering::Equal,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Less,
+        (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
+    });
+    out
+}
+
 /// What one entry of the walk under content/ is: a record to parse, or
 /// findings (symlinks, unexpected files and folders); hidden entries are
 /// nothing.
-fn walk_step(root: &Path, entry: walkdir::Result<walkdir::DirEntry>) -> Vec<Step> {
-    let entry = match entry {
+fn walk_step(root: &Path, entry: Entry) -> Vec<Step> {
+    let (path, file_type) = match entry {
         Ok(e) => e,
-        Err(e) => {
-            let at = e
-                .path()
-                .map_or_else(|| "content".to_string(), |p| rel(root, p));
+        Err((at, why)) => {
+            let at = if at.as_os_str().is_empty() {
+                "content".to_string()
+            } else {
+                rel(root, &at)
+            };
             return vec![Step::Found(Finding::new(
                 Rule::ContentParse,
                 at,
                 1,
-                format!("cannot read: {e}"),
+                format!("cannot read: {why}"),
             ))];
         }
     };
-    let path = entry.path();
+    let path = path.as_path();
     let relpath = rel(root, path);
     let parts: Vec<&str> = relpath.split('/').skip(1).collect();
     if parts.iter().any(|p| p.starts_with('.')) {
         return Vec::new();
     }
-    if entry.path_is_symlink() {
+    if file_type.is_symlink() {
         return vec![Step::Found(
             Finding::new(
                 Rule::ContentUnexpectedFile,
@@ -503,7 +546,7 @@ fn walk_step(root: &Path, entry: walkdir::Result<walkdir::DirEntry>) -> Vec<Step
     }
     let mut found = Vec::new();
     let mut steps = Vec::new();
-    if entry.file_type().is_dir() {
+    if file_type.is_dir() {
         check_folder(&relpath, &parts, &mut found);
     } else {
         match classify(&parts) {
@@ -541,7 +584,8 @@ impl Memo {
     fn parse(&self, relpath: &str, path: &Path) -> (Loaded, Vec<Finding>) {
         let stamp = fs::symlink_metadata(path).ok().map(|m| Stamp::of(&m));
         if let Some(stamp) = &stamp {
-            let files = self.files.lock().expect("memo lock");
+            // A read lock: the threads of a load copy their records at once.
+            let files = self.files.read().unwrap_or_else(|e| e.into_inner());
             if let Some((s, loaded, found)) = files.get(path)
                 && s == stamp
             {
@@ -551,8 +595,8 @@ impl Memo {
         let (loaded, found) = parse_file(relpath, path, None);
         if let Some(stamp) = stamp.filter(Stamp::is_settled) {
             self.files
-                .lock()
-                .expect("memo lock")
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
                 .insert(path.to_path_buf(), (stamp, loaded.clone(), found.clone()));
         }
         (loaded, found)
