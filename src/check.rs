@@ -32,6 +32,8 @@ pub struct Options {
     pub no_cache: bool,
     /// Parsed records kept from earlier runs (serve).
     pub memo: Option<std::sync::Arc<load::Memo>>,
+    /// Signers kept from earlier runs (serve).
+    pub signers: Option<std::sync::Arc<crate::git::identity::Kept>>,
 }
 
 /// The content and what the rules made of it.
@@ -152,10 +154,25 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     identities.trust_root(mainline.last().copied());
     let mut origins: HashMap<String, Origin> = HashMap::new();
     let mut rosters = HashMap::new();
+    let root = mainline.last().copied();
     for (p, rp) in committed.iter().zip(&repo_paths) {
-        if let Some(commit) = history.last.get(rp) {
-            origins.insert(p.clone(), Origin::Committed(identities.signer(*commit)?));
-            rosters.insert(p.clone(), identities.roster_before(*commit)?);
+        if let Some(&commit) = history.last.get(rp) {
+            let kept = opts.signers.as_ref().and_then(|k| k.get(root, commit));
+            let (signer, roster) = match kept {
+                Some(known) => known,
+                None => {
+                    let known = (
+                        identities.signer(commit)?,
+                        identities.roster_before(commit)?,
+                    );
+                    if let Some(k) = &opts.signers {
+                        k.put(root, commit, known.0.clone(), known.1.clone());
+                    }
+                    known
+                }
+            };
+            origins.insert(p.clone(), Origin::Committed(signer));
+            rosters.insert(p.clone(), roster);
         }
     }
     let ctx = Ctx {

@@ -211,6 +211,7 @@ impl Common {
             now: self.now,
             no_cache: self.no_cache,
             memo: None,
+            signers: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use git2::{Mailmap, Oid};
 
@@ -47,9 +48,34 @@ impl Signer {
     }
 }
 
+/// Signers and the rosters they were judged by, kept between checks (by
+/// `serve`). A commit's signer depends only on the commit, its first
+/// parents (never rewritten: a commit id names its whole past) and the
+/// trusted root of HEAD's chain, which is part of the key.
+#[derive(Debug, Default)]
+pub struct Kept {
+    by_commit: Mutex<HashMap<(Option<Oid>, Oid), Judged>>,
+}
+
+/// A signer and the roster its commit was judged by.
+type Judged = (Signer, Arc<Roster>);
+
+impl Kept {
+    /// The signer of `commit` and the roster before it, under `root`.
+    pub fn get(&self, root: Option<Oid>, commit: Oid) -> Option<Judged> {
+        let kept = self.by_commit.lock().unwrap_or_else(|e| e.into_inner());
+        kept.get(&(root, commit)).cloned()
+    }
+
+    pub fn put(&self, root: Option<Oid>, commit: Oid, signer: Signer, roster: Arc<Roster>) {
+        let mut kept = self.by_commit.lock().unwrap_or_else(|e| e.into_inner());
+        kept.insert((root, commit), (signer, roster));
+    }
+}
+
 /// The rules in force at a commit: roster, mailmap and playbook governors.
 struct Regime {
-    roster: Rc<Roster>,
+    roster: Arc<Roster>,
     mailmap: Option<Rc<Mailmap>>,
     governors: Rc<Vec<String>>,
 }
@@ -57,7 +83,7 @@ struct Regime {
 /// Resolves commit authors, caching rosters and mailmaps by blob id.
 pub struct Identities<'g> {
     git: &'g GitRepo,
-    rosters: HashMap<Option<Oid>, Rc<Roster>>,
+    rosters: HashMap<Option<Oid>, Arc<Roster>>,
     mailmaps: HashMap<Oid, Rc<Mailmap>>,
     governors: HashMap<Option<Oid>, Rc<Vec<String>>>,
     signers: HashMap<Oid, Signer>,
@@ -168,7 +194,7 @@ impl<'g> Identities<'g> {
     }
 
     /// The roster as it stood before a commit (in its first parent).
-    pub fn roster_before(&mut self, commit: Oid) -> Result<Rc<Roster>, Fatal> {
+    pub fn roster_before(&mut self, commit: Oid) -> Result<Arc<Roster>, Fatal> {
         Ok(self.regime_before(commit)?.roster)
     }
 
@@ -221,7 +247,7 @@ impl<'g> Identities<'g> {
         if info.is_root && self.trusted_root.is_some_and(|r| r != commit) {
             // An orphan history's own roster proves nothing.
             return Ok(Regime {
-                roster: Rc::new(Roster::default()),
+                roster: Arc::new(Roster::default()),
                 mailmap: None,
                 governors: Rc::new(Playbook::builtin().governors),
             });
@@ -240,7 +266,7 @@ impl<'g> Identities<'g> {
                 } else {
                     c.parent(0).map_err(missing)?
                 };
-                let r = Rc::new(self.last_readable_roster(&base)?);
+                let r = Arc::new(self.last_readable_roster(&base)?);
                 self.rosters.insert(info.team, r.clone());
                 r
             }

@@ -35,7 +35,7 @@ pub struct Ctx<'a> {
     pub origins: &'a HashMap<String, Origin>,
     pub git: &'a GitRepo,
     /// The roster each committed record is judged by (before its commit), by path.
-    pub rosters: &'a HashMap<String, std::rc::Rc<Roster>>,
+    pub rosters: &'a HashMap<String, std::sync::Arc<Roster>>,
     /// The commit graph from the history walk.
     pub graph: &'a crate::git::graph::CommitGraph,
     pub now: Instant,

@@ -53,6 +53,8 @@ pub struct Shared {
     pub listeners: Mutex<Vec<Sender<String>>>,
     /// Records parsed by earlier rebuilds.
     pub memo: Arc<crate::content::load::Memo>,
+    /// Signers resolved by earlier rebuilds.
+    pub signers: Arc<crate::git::identity::Kept>,
     /// The theme compiled by an earlier rebuild, with its files' fingerprint.
     pub theme: Mutex<Option<(ThemeKey, Arc<site::theme::Theme>)>>,
 }
@@ -107,6 +109,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
         site: RwLock::new(Site::default()),
         listeners: Mutex::new(Vec::new()),
         memo: Arc::default(),
+        signers: Arc::default(),
         theme: Mutex::new(None),
     });
     rebuild(&root, &url, opts.now, &shared);
@@ -146,6 +149,7 @@ fn rebuild(root: &std::path::Path, url: &str, now: Option<crate::time::Instant>,
         root: Some(root.to_path_buf()),
         now,
         memo: Some(shared.memo.clone()),
+        signers: Some(shared.signers.clone()),
         ..Default::default()
     })
     .and_then(|checked| {
