@@ -20,7 +20,7 @@ use crate::cachefile::{Reader, put_bytes, put_u32, seal, unseal};
 const MAGIC: &[u8] = b"baton texts cache 1\n";
 
 /// Size, modification time (s, ns), status-change time (s, ns), device, inode.
-type Stamp = [i64; 7];
+pub type Stamp = [i64; 7];
 
 /// The texts of the last run, and what this run read afresh.
 pub struct Texts {
@@ -50,7 +50,10 @@ impl Texts {
     /// The text of the record at `relpath` (project path) and `path` (on
     /// disk): the kept one if the file is unchanged, else read now.
     pub fn read(&self, relpath: &str, path: &Path) -> Result<String, String> {
-        let before = std::fs::symlink_metadata(path).ok().and_then(|m| stamp(&m));
+        let before = std::fs::symlink_metadata(path)
+            .ok()
+            .filter(|m| m.file_type().is_file())
+            .and_then(|m| stamp(&m));
         if let (Some(s), Some((kept, text))) = (before, self.kept.get(relpath))
             && *kept == s
         {
@@ -115,30 +118,30 @@ fn decode(bytes: &[u8]) -> Option<HashMap<String, (Stamp, String)>> {
     r.0.is_empty().then_some(out)
 }
 
+/// What identifies this version of a file (also used for theme files).
 #[cfg(unix)]
-fn stamp(meta: &std::fs::Metadata) -> Option<Stamp> {
+pub fn stamp(meta: &std::fs::Metadata) -> Option<Stamp> {
     use std::os::unix::fs::MetadataExt;
-    meta.file_type().is_file().then(|| {
-        [
-            meta.len() as i64,
-            meta.mtime(),
-            meta.mtime_nsec(),
-            meta.ctime(),
-            meta.ctime_nsec(),
-            meta.dev() as i64,
-            meta.ino() as i64,
-        ]
-    })
+    Some([
+        meta.len() as i64,
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec(),
+        meta.dev() as i64,
+        meta.ino() as i64,
+    ])
 }
 
 /// Without inodes and status-change times a stamp cannot be trusted.
 #[cfg(not(unix))]
-fn stamp(_: &std::fs::Metadata) -> Option<Stamp> {
+pub fn stamp(_: &std::fs::Metadata) -> Option<Stamp> {
     None
 }
 
-/// Unchanged for two seconds (see the module comment).
-fn settled(meta: &std::fs::Metadata) -> bool {
+/// Unchanged for two seconds, so a second write within one clock tick
+/// cannot hide behind an equal stamp.
+pub fn settled(meta: &std::fs::Metadata) -> bool {
     let age = |t: std::io::Result<std::time::SystemTime>| {
         t.ok()
             .and_then(|t| t.elapsed().ok())

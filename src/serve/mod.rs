@@ -60,7 +60,7 @@ pub struct Shared {
 }
 
 /// A theme's name and [`fingerprint`](site::theme::fingerprint).
-type ThemeKey = (Option<String>, Vec<(String, [i64; 6])>);
+type ThemeKey = (Option<String>, Vec<(String, crate::content::texts::Stamp)>);
 
 impl Shared {
     /// The project's theme: the one compiled before when its files are

@@ -96,7 +96,10 @@ pub fn load(root: &Path, name: Option<&str>) -> Result<Theme, Fatal> {
 /// be told for sure (a file unreadable, or changed in the last two seconds,
 /// when a second write could keep its time); the built-in theme alone is
 /// an empty list.
-pub fn fingerprint(root: &Path, name: Option<&str>) -> Option<Vec<(String, [i64; 6])>> {
+pub fn fingerprint(
+    root: &Path,
+    name: Option<&str>,
+) -> Option<Vec<(String, crate::content::texts::Stamp)>> {
     let Some(name) = name else {
         return Some(Vec::new());
     };
@@ -105,32 +108,13 @@ pub fn fingerprint(root: &Path, name: Option<&str>) -> Option<Vec<(String, [i64;
     for entry in WalkDir::new(&dir).follow_links(false).sort_by_file_name() {
         let entry = entry.ok()?;
         let meta = entry.metadata().ok()?;
-        let age = meta.modified().ok()?.elapsed().ok()?;
-        if age < std::time::Duration::from_secs(2) {
+        if !crate::content::texts::settled(&meta) {
             return None;
         }
-        out.push((crate::content::load::rel(&dir, entry.path()), stamp(&meta)?));
+        let stamp = crate::content::texts::stamp(&meta)?;
+        out.push((crate::content::load::rel(&dir, entry.path()), stamp));
     }
     Some(out)
-}
-
-#[cfg(unix)]
-fn stamp(meta: &std::fs::Metadata) -> Option<[i64; 6]> {
-    use std::os::unix::fs::MetadataExt;
-    Some([
-        meta.len() as i64,
-        meta.mtime(),
-        meta.mtime_nsec(),
-        meta.ctime(),
-        meta.ctime_nsec(),
-        meta.ino() as i64,
-    ])
-}
-
-/// Without inodes and change times a fingerprint cannot be trusted.
-#[cfg(not(unix))]
-fn stamp(_: &std::fs::Metadata) -> Option<[i64; 6]> {
-    None
 }
 
 /// HTML escaping for text and attribute values (tera's default also escapes `/`).
