@@ -392,7 +392,7 @@ impl<'a> Builder<'a> {
     /// The list-page view of a release (no Markdown rendered).
     pub fn summary(&self, r: &ReleaseView) -> ReleaseSummary {
         ReleaseSummary {
-            head: self.head(r),
+            head: self.head(r, self.files(r)),
             gates: r
                 .gates
                 .iter()
@@ -406,11 +406,14 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn head(&self, r: &ReleaseView) -> ReleaseHead {
-        let files = self
-            .content
+    /// The files a release view was made from.
+    fn files(&self, r: &ReleaseView) -> &ReleaseFiles {
+        self.content
             .release(&r.version)
-            .expect("views come from content");
+            .expect("views come from content")
+    }
+
+    fn head(&self, r: &ReleaseView, files: &ReleaseFiles) -> ReleaseHead {
         let rec = files.record();
         let window = rec.and_then(|x| x.deploy_window.as_ref());
         let start = window.and_then(|w| time::at(&w.start));
@@ -469,10 +472,7 @@ impl<'a> Builder<'a> {
 
     /// A release's own page.
     pub fn release(&self, r: &ReleaseView) -> ReleaseCtx {
-        let files = self
-            .content
-            .release(&r.version)
-            .expect("views come from content");
+        let files = self.files(r);
         let rec = files.record();
         let start = rec
             .and_then(|x| x.deploy_window.as_ref())
@@ -530,7 +530,7 @@ impl<'a> Builder<'a> {
             }))
         });
         ReleaseCtx {
-            head: self.head(r),
+            head: self.head(r, files),
             gates: r.gates.iter().map(|g| self.gate(files, g)).collect(),
             go_no_go,
             deployment,
