@@ -4,9 +4,17 @@
 //! A cache is written aside and renamed into place, so a reader sees the
 //! old file or the new one, never half of one.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid};
+
+/// Where a cache of `kind` lives: `<git dir>/baton/<kind>-<12 hex digits of
+/// the SHA-1 of key>`, so caches about different things never share a file.
+pub fn file(git_dir: &Path, kind: &str, key: &[u8]) -> PathBuf {
+    let id =
+        Oid::hash_object(ObjectType::Blob, key).map_or_else(|_| "0".repeat(40), |o| o.to_string());
+    git_dir.join("baton").join(format!("{kind}-{}", &id[..12]))
+}
 
 /// `magic`, the body's checksum, then the body.
 pub fn seal(magic: &[u8], body: &[u8]) -> Vec<u8> {

@@ -16,7 +16,6 @@ use crate::git::tree::Scope;
 use crate::model::{Origin, Status};
 use crate::rules::{self, Ctx};
 use crate::time::Instant;
-use git2::Oid;
 use rayon::prelude::*;
 
 /// What to check, and when "now" is.
@@ -101,9 +100,8 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         // Record texts come from the cache under .git/baton/ where the
         // files are unchanged (serve keeps its own memo instead).
         let texts = (!opts.no_cache && opts.memo.is_none()).then(|| {
-            let key = Oid::hash_object(git2::ObjectType::Blob, git.repo_path("content").as_bytes())
-                .map_or_else(|_| "0".repeat(40), |o| o.to_string());
-            Texts::open(git_dir.join("baton").join(format!("texts-{}", &key[..12])))
+            let key = git.repo_path("content");
+            Texts::open(crate::cachefile::file(&git_dir, "texts", key.as_bytes()))
         });
         let content = load::load_with(&root, opts.memo.as_deref(), texts.as_ref());
         if let Some(texts) = texts {
@@ -151,10 +149,10 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         .head
         .map(|h| history.graph.mainline(h))
         .unwrap_or_default();
-    identities.trust_root(mainline.last().copied());
+    let root = mainline.last().copied();
+    identities.trust_root(root);
     let mut origins: HashMap<String, Origin> = HashMap::new();
     let mut rosters = HashMap::new();
-    let root = mainline.last().copied();
     for (p, rp) in committed.iter().zip(&repo_paths) {
         if let Some(&commit) = history.last.get(rp) {
             let kept = opts.signers.as_ref().and_then(|k| k.get(root, commit));

@@ -13,7 +13,7 @@
 
 use std::path::PathBuf;
 
-use git2::{ObjectType, Oid, Repository};
+use git2::{Oid, Repository};
 
 use crate::cachefile::{Reader, put_bytes, put_strs, put_u32, seal, unseal};
 use crate::error::Fatal;
@@ -35,13 +35,8 @@ impl Cache {
     /// everything and leaves the cache alone).
     pub fn new(repo: &Repository, paths: &Paths, enabled: bool) -> Cache {
         let key = key(paths);
-        let id = Oid::hash_object(ObjectType::Blob, &key)
-            .map_or_else(|_| "0".repeat(40), |o| o.to_string());
         Cache {
-            file: repo
-                .path()
-                .join("baton")
-                .join(format!("provenance-{}", &id[..12])),
+            file: crate::cachefile::file(repo.path(), "provenance", &key),
             key,
             enabled,
         }

@@ -115,7 +115,7 @@ pub fn render_site(
     collect(checked, theme, base_url, None)
 }
 
-/// Renders into memory, in the order of [`paths`].
+/// Renders into memory, in path order.
 fn collect(
     checked: &Checked,
     theme: &theme::Theme,
@@ -131,16 +131,18 @@ fn collect(
         Ok(())
     })?;
     let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
-    if only.is_some() {
-        return Ok(files);
-    }
-    let order: std::collections::HashMap<String, usize> = paths(checked, theme)
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| (p, i))
-        .collect();
-    files.sort_by_key(|(p, _)| order.get(p).copied().unwrap_or(usize::MAX));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
+}
+
+/// Where a release's page is in the site.
+fn release_page(version: &str) -> String {
+    format!("releases/{version}/index.html")
+}
+
+/// Where an incident's page is in the site.
+fn incident_page(id: &str) -> String {
+    format!("incidents/{id}/index.html")
 }
 
 /// Every file a build of `checked` writes, without rendering any.
@@ -161,18 +163,8 @@ pub fn paths(checked: &Checked, theme: &theme::Theme) -> Vec<String> {
     fixed
         .iter()
         .map(|p| p.to_string())
-        .chain(
-            status
-                .releases
-                .iter()
-                .map(|r| format!("releases/{}/index.html", r.version)),
-        )
-        .chain(
-            status
-                .incidents
-                .iter()
-                .map(|i| format!("incidents/{}/index.html", i.id)),
-        )
+        .chain(status.releases.iter().map(|r| release_page(&r.version)))
+        .chain(status.incidents.iter().map(|i| incident_page(&i.id)))
         .chain(theme.statics.iter().map(|(p, _)| p.clone()))
         .collect()
 }
@@ -230,21 +222,21 @@ fn render_with(
     let now = status.now;
     let generated = view::when(now);
 
-    let wanted = |page: String| only.is_none_or(|p| p == page);
+    let wanted = |page: fn(&str) -> String, id: &str| only.is_none_or(|p| p == page(id));
     // Release pages build their full context as they render; list pages
     // need only summaries.
     let views: Vec<&crate::model::ReleaseView> = status
         .releases
         .iter()
         .rev()
-        .filter(|r| wanted(format!("releases/{}/index.html", r.version)))
+        .filter(|r| wanted(release_page, &r.version))
         .collect();
     let releases: Vec<view::ReleaseSummary> = views.par_iter().map(|r| b.summary(r)).collect();
     let incidents: Vec<view::IncidentCtx> = status
         .incidents
         .par_iter()
         .rev()
-        .filter(|i| wanted(format!("incidents/{}/index.html", i.id)))
+        .filter(|i| wanted(incident_page, &i.id))
         .map(|i| b.incident(i))
         .collect();
     let components = view::components(content, status);
@@ -320,7 +312,7 @@ fn render_with(
     );
     for r in &views {
         page(
-            &format!("releases/{}/index.html", r.version),
+            &release_page(&r.version),
             "release.html",
             format!("Release {}", r.version),
             Data::Release(r),
@@ -334,7 +326,7 @@ fn render_with(
     );
     for i in &incidents {
         page(
-            &format!("incidents/{}/index.html", i.id),
+            &incident_page(&i.id),
             "incident.html",
             i.title.clone(),
             Data::Incident(i),

@@ -11,20 +11,9 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::error::Fatal;
-
-/// Replaces `out` with a folder holding `files` (relative path, bytes).
-pub fn publish(out: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Fatal> {
-    let paths: Vec<String> = files.iter().map(|(p, _)| p.clone()).collect();
-    let stage = Staging::begin(out, &paths)?;
-    files
-        .par_iter()
-        .try_for_each(|(rel, bytes)| stage.put(rel, bytes))?;
-    stage.commit()
-}
 
 /// A site being written beside `out`: files are put in as they are
 /// rendered (so no build holds the whole site in memory), then
