@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::content::load::{self, Content};
 use crate::content::texts::Texts;
@@ -33,6 +34,8 @@ pub struct Options {
     pub memo: Option<std::sync::Arc<load::Memo>>,
     /// Signers kept from earlier runs (serve).
     pub signers: Option<std::sync::Arc<crate::git::identity::Kept>>,
+    /// The history walked by an earlier run (serve).
+    pub history: Option<std::sync::Arc<crate::git::provenance::Kept>>,
 }
 
 /// The content and what the rules made of it.
@@ -86,16 +89,25 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     };
     let (git_dir, head) = (git.repo.path().to_path_buf(), git.head);
     let (content, history) = std::thread::scope(|s| {
-        let walker = s.spawn(|| -> Result<History, Fatal> {
+        let walker = s.spawn(|| -> Result<Arc<History>, Fatal> {
             let Some(head) = head else {
-                return Ok(History::default());
+                return Ok(Arc::default());
             };
+            if let Some(kept) = opts.history.as_ref().and_then(|k| k.get(head)) {
+                return Ok(kept);
+            }
             let repo = git2::Repository::open(&git_dir).map_err(crate::git::repo::missing)?;
             let mut clock = Phases::new();
-            let h =
-                Cache::new(&repo, &walk_paths, !opts.no_cache).history(&repo, head, &walk_paths);
+            let h = Arc::new(Cache::new(&repo, &walk_paths, !opts.no_cache).history(
+                &repo,
+                head,
+                &walk_paths,
+            )?);
             clock.lap("history (own thread)");
-            h
+            if let Some(k) = &opts.history {
+                k.put(h.clone());
+            }
+            Ok(h)
         });
         // Record texts come from the cache under .git/baton/ where the
         // files are unchanged (serve keeps its own memo instead).
@@ -112,7 +124,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
             .unwrap_or_else(|_| Err(Fatal::new("the history walk failed unexpectedly")));
         (content, history)
     });
-    let (content, mut history) = (content?, history?);
+    let (content, history) = (content?, history?);
     clock.lap("load + walk");
 
     // The records whose text is what HEAD holds (each repository path made once).
@@ -127,7 +139,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     let same: Vec<bool> = records
         .par_iter()
         .zip(&heads)
-        .map(|((_, _, doc), head)| head.is_some_and(|h| GitRepo::is_blob_of(h, &doc.text)))
+        .map(|((_, _, doc), head)| head.is_some_and(|h| *h == doc.blob_id()))
         .collect();
     let (committed, repo_paths): (Vec<String>, Vec<String>) = records
         .into_iter()
@@ -144,7 +156,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         .unzip();
     clock.lap("committed");
     let mut identities = Identities::new(&git);
-    identities.learn(std::mem::take(&mut history.info));
+    identities.learn(&history.info);
     let mainline = git
         .head
         .map(|h| history.graph.mainline(h))
@@ -160,7 +172,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
                 Some(known) => known,
                 None => {
                     let known = (
-                        identities.signer(commit)?,
+                        Arc::new(identities.signer(commit)?),
                         identities.roster_before(commit)?,
                     );
                     if let Some(k) = &opts.signers {

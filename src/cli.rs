@@ -210,8 +210,7 @@ impl Common {
             root: self.root.clone(),
             now: self.now,
             no_cache: self.no_cache,
-            memo: None,
-            signers: None,
+            ..Default::default()
         }
     }
 }

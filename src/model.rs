@@ -78,8 +78,9 @@ impl IncidentState {
 /// Where a record stands in git.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Origin {
-    /// Committed; the signer of the last commit that changed it.
-    Committed(Signer),
+    /// Committed; the signer of the last commit that changed it (shared by
+    /// every step that names the record).
+    Committed(std::sync::Arc<Signer>),
     /// Written but not committed, or modified since the last commit.
     Pending,
 }

@@ -179,3 +179,68 @@ fn a_commit_in_another_terminal_updates_signers() {
         "the signer appears without a restart"
     );
 }
+
+/// serve reads again only what its watcher says changed: new folders (and
+/// files in new sub-folders), atomic saves, deletions and renamed folders
+/// must all reach the pages.
+#[test]
+fn folders_added_saved_renamed_and_removed_while_serving_are_seen() {
+    let repo = release_repo();
+    let server = start(&repo);
+    let addr = &server.addr;
+
+    // A new release folder, with a sign-off in a new signoffs/ folder.
+    repo.write(
+        &rel_path("1.1.0", "release.md"),
+        &release_md(
+            "1.1.0",
+            "minor",
+            "2026-03-20T10:00:00Z",
+            "2026-03-20T12:00:00Z",
+        ),
+    );
+    let signoff = format!("signoffs/{}.md", GATES[0].0);
+    repo.write(
+        &rel_path("1.1.0", &signoff),
+        &signoff_md(GATES[0].2, "approve"),
+    );
+    eventually(addr, "/releases/1.1.0/", |b| {
+        b.contains("Release 1.1.0") && b.contains("written, not committed")
+    });
+
+    // An editor's atomic save: a temporary file renamed over the record.
+    let edited = repo
+        .read(&rel_path("1.1.0", "release.md"))
+        .replace("title: Release 1.1.0", "title: Saved Atomically");
+    repo.write("content/releases/1.1.0/.release.md.tmp", &edited);
+    std::fs::rename(
+        repo.file("content/releases/1.1.0/.release.md.tmp"),
+        repo.file(&rel_path("1.1.0", "release.md")),
+    )
+    .unwrap();
+    eventually(addr, "/releases/1.1.0/", |b| b.contains("Saved Atomically"));
+
+    // The sign-off deleted: the gate has no file any more.
+    repo.remove(&rel_path("1.1.0", &signoff));
+    eventually(addr, "/releases/1.1.0/", |b| {
+        b.contains("Saved Atomically") && !b.contains("written, not committed")
+    });
+
+    // The folder renamed: the old page goes, the new one comes.
+    std::fs::rename(
+        repo.file("content/releases/1.1.0"),
+        repo.file("content/releases/1.2.0"),
+    )
+    .unwrap();
+    let moved = repo
+        .read(&rel_path("1.2.0", "release.md"))
+        .replace("version: 1.1.0", "version: 1.2.0");
+    repo.write(&rel_path("1.2.0", "release.md"), &moved);
+    eventually(addr, "/releases/1.2.0/", |b| b.contains("Saved Atomically"));
+    assert_eq!(get(addr, "/releases/1.1.0/").0, 404);
+
+    // The whole folder removed.
+    std::fs::remove_dir_all(repo.file("content/releases/1.2.0")).unwrap();
+    eventually(addr, "/releases/", |b| !b.contains("1.2.0"));
+    assert_eq!(get(addr, "/releases/1.2.0/").0, 404);
+}

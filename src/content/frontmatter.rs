@@ -14,6 +14,9 @@ pub struct Document {
     pub body: String,
     /// File line of the first body line.
     pub body_line: usize,
+    /// The git blob id of `text`, once asked for (kept with the document,
+    /// so a record reused between checks is hashed once).
+    pub blob: std::sync::OnceLock<git2::Oid>,
 }
 
 /// Why a file could not be split.
@@ -56,6 +59,7 @@ pub fn split(raw: &str) -> Result<Document, SplitError> {
                 body,
                 body_line: i + 3,
                 text,
+                blob: Default::default(),
             });
         }
         offset += line.len();
@@ -76,10 +80,19 @@ pub fn whole_yaml(raw: &str) -> Document {
         body: String::new(),
         body_line: 0,
         text,
+        blob: Default::default(),
     }
 }
 
 impl Document {
+    /// The id git gives a blob holding `text`.
+    pub fn blob_id(&self) -> git2::Oid {
+        *self.blob.get_or_init(|| {
+            git2::Oid::hash_object(git2::ObjectType::Blob, self.text.as_bytes())
+                .expect("hashing bytes in memory")
+        })
+    }
+
     /// The file line (1-based) of a key path such as `["deploy_window", "start"]`
     /// or `["checklist", "ci-passing"]`; the line of the deepest key found.
     pub fn line_of(&self, path: &[&str]) -> usize {

@@ -5,6 +5,7 @@
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
@@ -86,9 +87,10 @@ pub struct Content {
     pub roster: Roster,
     pub playbook: Playbook,
     /// Releases in ascending semver order (folders that are not semver last).
-    pub releases: Vec<ReleaseFiles>,
+    /// Shared, so a reload can keep the folders that did not change.
+    pub releases: Vec<Arc<ReleaseFiles>>,
     /// Incidents in ascending id (date) order.
-    pub incidents: Vec<IncidentFiles>,
+    pub incidents: Vec<Arc<IncidentFiles>>,
     /// Problems found while loading.
     pub findings: Vec<Finding>,
 }
@@ -197,52 +199,47 @@ pub fn load(root: &Path) -> Result<Content, Fatal> {
     load_with(root, None, None)
 }
 
-/// Parsed record files kept between loads (by `serve`): a file whose size,
-/// modification time and inode are unchanged is not read or parsed again.
+/// Folders loaded before, kept between loads by `serve`, whose watcher
+/// says which paths changed since: a folder is read again only after
+/// [`Memo::forget`] was told of a change in it.
 #[derive(Debug, Default)]
 pub struct Memo {
-    files: std::sync::RwLock<std::collections::HashMap<PathBuf, Remembered>>,
+    folders: Mutex<std::collections::HashMap<PathBuf, Arc<Folder>>>,
 }
 
-/// A file as last seen, parsed, with what was wrong in it.
-type Remembered = (Stamp, Loaded, Vec<Finding>);
-
-/// A parsed record file and what was wrong in it.
-type Outcome = (Loaded, Vec<Finding>);
-
-/// What tells a file has changed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Stamp {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-    /// Device, inode and status-change time (which tools that restore
-    /// modification times cannot set back).
-    node: (u64, u64, i64, i64),
-}
-
-impl Stamp {
-    fn of(meta: &fs::Metadata) -> Stamp {
-        #[cfg(unix)]
-        let node = {
-            use std::os::unix::fs::MetadataExt;
-            (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec())
-        };
-        #[cfg(not(unix))]
-        let node = (0, 0, 0, 0);
-        Stamp {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-            node,
+impl Memo {
+    /// Forgets every folder that holds, is, or lies under one of `changed`;
+    /// everything when `changed` is `None` (the watcher lost track).
+    pub fn forget(&self, changed: Option<&[PathBuf]>) {
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        match changed {
+            None => folders.clear(),
+            Some(paths) => folders.retain(|dir, _| {
+                !paths
+                    .iter()
+                    .any(|p| p.starts_with(dir) || dir.starts_with(p))
+            }),
         }
     }
 
-    /// Changed so recently that another write in the same clock tick
-    /// could go unnoticed: such a file is parsed again next time.
-    fn is_settled(&self) -> bool {
-        self.modified
-            .and_then(|m| m.elapsed().ok())
-            .is_some_and(|age| age > std::time::Duration::from_secs(2))
+    fn get(&self, dir: &Path) -> Option<Arc<Folder>> {
+        let folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        folders.get(dir).cloned()
     }
+
+    fn put(&self, dir: PathBuf, folder: Arc<Folder>) {
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        folders.insert(dir, folder);
+    }
+}
+
+/// One folder two levels down (`releases/<version>/`, `incidents/<id>/`,
+/// or one outside the layout): its records and what is wrong in it.
+#[derive(Debug, Default)]
+pub struct Folder {
+    found: Vec<Finding>,
+    release: Option<Arc<ReleaseFiles>>,
+    incident: Option<Arc<IncidentFiles>>,
 }
 
 /// Loads `content/`, reusing what `memo` holds of unchanged files, and
@@ -303,14 +300,12 @@ pub fn load_with(
         Site::default()
     };
 
-    let mut releases: IndexMap<String, ReleaseFiles> = IndexMap::new();
-    let mut incidents: IndexMap<String, IncidentFiles> = IndexMap::new();
-    // Walk in name order, noting findings and record files as they come;
-    // each release and incident folder is walked and parsed in parallel;
-    // then everything is put in walk order. The top two levels are walked
-    // here, and each folder two levels down becomes one parallel job.
+    // Walk in name order: the top two levels here, noting findings as they
+    // come; each folder two levels down (a release, an incident) is one
+    // parallel job that walks, parses and assembles it, or is taken from
+    // the memo when nothing in it changed.
     enum Item {
-        Step(Step),
+        Found(Finding),
         Folder(PathBuf),
     }
     // The top two levels are listed directly: walkdir would also read
@@ -322,105 +317,49 @@ pub fn load_with(
             .filter(|(_, t)| t.is_dir())
             .map(|(p, _)| p.clone())
     };
+    let found = |steps: Vec<Step>| {
+        steps.into_iter().map(|step| match step {
+            Step::Found(f) => Item::Found(f),
+            Step::Record(..) => unreachable!("records lie three levels down or deeper"),
+        })
+    };
     for top in listing(&dir) {
         let sub = is_dir(&top);
-        items.extend(walk_step(root, top).into_iter().map(Item::Step));
+        items.extend(found(walk_step(root, top)));
         for entry in sub.map(|d| listing(&d)).unwrap_or_default() {
             let folder = is_dir(&entry);
-            items.extend(walk_step(root, entry).into_iter().map(Item::Step));
+            items.extend(found(walk_step(root, entry)));
             items.extend(folder.map(Item::Folder));
         }
     }
-    let parse = |step: Step| match step {
-        Step::Record(relpath, path) => {
-            let parsed = match memo {
-                Some(m) => m.parse(&relpath, &path),
-                None => parse_file(&relpath, &path, texts),
-            };
-            (Step::Record(relpath, path), Some(parsed))
-        }
-        found => (found, None),
-    };
-    let walked: Vec<Vec<(Step, Option<Outcome>)>> = items
+    // A finding of the top two levels travels as a folder holding only it.
+    let folders: Vec<Arc<Folder>> = items
         .into_par_iter()
         .map(|item| match item {
-            Item::Step(step) => vec![parse(step)],
-            Item::Folder(folder) => WalkDir::new(folder)
-                .follow_links(false)
-                .follow_root_links(false)
-                .sort_by_file_name()
-                .min_depth(1)
-                .into_iter()
-                .flat_map(|entry| walk_step(root, from_walkdir(entry)))
-                .map(parse)
-                .collect(),
+            Item::Found(f) => Arc::new(Folder {
+                found: vec![f],
+                ..Default::default()
+            }),
+            Item::Folder(dir) => match memo.and_then(|m| m.get(&dir)) {
+                Some(kept) => kept,
+                None => {
+                    let folder = Arc::new(load_folder(root, &dir, texts));
+                    if let Some(m) = memo {
+                        m.put(dir, folder.clone());
+                    }
+                    folder
+                }
+            },
         })
         .collect();
 
-    for (step, parsed) in walked.into_iter().flatten() {
-        let (relpath, (loaded, found)) = match (step, parsed) {
-            (Step::Found(f), _) => {
-                findings.push(f);
-                continue;
-            }
-            (Step::Record(relpath, _), Some(p)) => (relpath, p),
-            (Step::Record(..), None) => unreachable!("every record is parsed"),
-        };
-        findings.extend(found);
-        let parts: Vec<&str> = relpath.split('/').skip(1).collect();
-        match (classify(&parts), loaded) {
-            (Slot::Release(v, _), Loaded::Release(p)) => {
-                release_entry(&mut releases, v).release = Some(p)
-            }
-            (Slot::Release(v, _), Loaded::GoNoGo(p)) => {
-                release_entry(&mut releases, v).go_no_go = Some(p)
-            }
-            (Slot::Release(v, _), Loaded::Deployment(p)) => {
-                release_entry(&mut releases, v).deployment = Some(p)
-            }
-            (Slot::Release(v, _), Loaded::Rollback(p)) => {
-                release_entry(&mut releases, v).rollback = Some(p)
-            }
-            (Slot::Signoff(v, gate), Loaded::Signoff(p)) => {
-                release_entry(&mut releases, v)
-                    .signoffs
-                    .insert(gate.to_string(), p);
-            }
-            (Slot::Incident(id, _), loaded) => {
-                let i = incidents
-                    .entry(id.to_string())
-                    .or_insert_with(|| IncidentFiles {
-                        id: id.to_string(),
-                        ..Default::default()
-                    });
-                match loaded {
-                    Loaded::Incident(p) => i.incident = Some(p),
-                    Loaded::Postmortem(p) => i.postmortem = Some(p),
-                    _ => unreachable!("incident folders hold incidents and post-mortems"),
-                }
-            }
-            _ => unreachable!("a record is parsed as what its place says"),
-        }
-    }
-
-    let mut releases: Vec<ReleaseFiles> = releases.into_values().collect();
-    for r in &releases {
-        if r.release.is_none() {
-            findings.push(
-                Finding::new(
-                    Rule::ContentUnexpectedFile,
-                    format!("content/releases/{}", r.version),
-                    1,
-                    format!("releases/{}/ has no release.md", r.version),
-                )
-                .severity(Severity::Error)
-                .release(&r.version)
-                .help("add release.md (`baton new release VERSION --type TYPE`) or move the files"),
-            );
-        }
+    let (mut releases, mut incidents) = (Vec::new(), Vec::new());
+    for folder in folders {
+        findings.extend(folder.found.iter().cloned());
+        releases.extend(folder.release.clone());
+        incidents.extend(folder.incident.clone());
     }
     releases.sort_by(|a, b| release_order((&a.semver, &a.version), (&b.semver, &b.version)));
-    let mut incidents: Vec<IncidentFiles> = incidents.into_values().collect();
     incidents.sort_by(|a, b| a.id.cmp(&b.id));
 
     Ok(Content {
@@ -432,6 +371,83 @@ pub fn load_with(
         incidents,
         findings,
     })
+}
+
+/// Walks, parses and assembles one folder two levels down.
+fn load_folder(root: &Path, dir: &Path, texts: Option<&super::texts::Texts>) -> Folder {
+    let mut out = Folder::default();
+    let mut release: Option<ReleaseFiles> = None;
+    let mut incident: Option<IncidentFiles> = None;
+    let steps = WalkDir::new(dir)
+        .follow_links(false)
+        .follow_root_links(false)
+        .sort_by_file_name()
+        .min_depth(1)
+        .into_iter()
+        .flat_map(|entry| walk_step(root, from_walkdir(entry)));
+    for step in steps {
+        let (relpath, loaded) = match step {
+            Step::Found(f) => {
+                out.found.push(f);
+                continue;
+            }
+            Step::Record(relpath, path) => {
+                let (loaded, found) = parse_file(&relpath, &path, texts);
+                out.found.extend(found);
+                (relpath, loaded)
+            }
+        };
+        let parts: Vec<&str> = relpath.split('/').skip(1).collect();
+        match (classify(&parts), loaded) {
+            (Slot::Release(v, _) | Slot::Signoff(v, _), loaded) => {
+                let r = release.get_or_insert_with(|| ReleaseFiles {
+                    version: v.to_string(),
+                    semver: semver::Version::parse(v).ok(),
+                    ..Default::default()
+                });
+                match (classify(&parts), loaded) {
+                    (Slot::Signoff(_, gate), Loaded::Signoff(p)) => {
+                        r.signoffs.insert(gate.to_string(), p);
+                    }
+                    (_, Loaded::Release(p)) => r.release = Some(p),
+                    (_, Loaded::GoNoGo(p)) => r.go_no_go = Some(p),
+                    (_, Loaded::Deployment(p)) => r.deployment = Some(p),
+                    (_, Loaded::Rollback(p)) => r.rollback = Some(p),
+                    _ => unreachable!("a record is parsed as what its place says"),
+                }
+            }
+            (Slot::Incident(id, _), loaded) => {
+                let i = incident.get_or_insert_with(|| IncidentFiles {
+                    id: id.to_string(),
+                    ..Default::default()
+                });
+                match loaded {
+                    Loaded::Incident(p) => i.incident = Some(p),
+                    Loaded::Postmortem(p) => i.postmortem = Some(p),
+                    _ => unreachable!("incident folders hold incidents and post-mortems"),
+                }
+            }
+            _ => unreachable!("a record is parsed as what its place says"),
+        }
+    }
+    if let Some(r) = &release
+        && r.release.is_none()
+    {
+        out.found.push(
+            Finding::new(
+                Rule::ContentUnexpectedFile,
+                format!("content/releases/{}", r.version),
+                1,
+                format!("releases/{}/ has no release.md", r.version),
+            )
+            .severity(Severity::Error)
+            .release(&r.version)
+            .help("add release.md (`baton new release VERSION --type TYPE`) or move the files"),
+        );
+    }
+    out.release = release.map(Arc::new);
+    out.incident = incident.map(Arc::new);
+    out
 }
 
 /// Parses team.yaml; a roster that cannot be read is fatal.
@@ -459,14 +475,6 @@ pub fn parse_roster(path: &str, text: &str, findings: &mut Vec<Finding>) -> Resu
 
 fn read_fatal(root: &Path, path: &Path) -> Result<String, Fatal> {
     read_text(path).map_err(|why| Fatal::new(format!("{}: {why}", rel(root, path))))
-}
-
-fn release_entry<'a>(map: &'a mut IndexMap<String, ReleaseFiles>, v: &str) -> &'a mut ReleaseFiles {
-    map.entry(v.to_string()).or_insert_with(|| ReleaseFiles {
-        version: v.to_string(),
-        semver: semver::Version::parse(v).ok(),
-        ..Default::default()
-    })
 }
 
 /// One entry of the walk under content/: its path and type (symlinks are
@@ -578,29 +586,6 @@ enum Loaded {
     Signoff(Parsed<Signoff>),
     Incident(Parsed<Incident>),
     Postmortem(Parsed<Postmortem>),
-}
-
-impl Memo {
-    fn parse(&self, relpath: &str, path: &Path) -> (Loaded, Vec<Finding>) {
-        let stamp = fs::symlink_metadata(path).ok().map(|m| Stamp::of(&m));
-        if let Some(stamp) = &stamp {
-            // A read lock: the threads of a load copy their records at once.
-            let files = self.files.read().unwrap_or_else(|e| e.into_inner());
-            if let Some((s, loaded, found)) = files.get(path)
-                && s == stamp
-            {
-                return (loaded.clone(), found.clone());
-            }
-        }
-        let (loaded, found) = parse_file(relpath, path, None);
-        if let Some(stamp) = stamp.filter(Stamp::is_settled) {
-            self.files
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(path.to_path_buf(), (stamp, loaded.clone(), found.clone()));
-        }
-        (loaded, found)
-    }
 }
 
 /// Reads and parses one record file, with what is wrong in it. A record

@@ -53,6 +53,7 @@ pub fn prose<T: DeserializeOwned + Default>(
         body: text.clone(),
         body_line: 1,
         text,
+        blob: Default::default(),
     };
     Parsed {
         path: path.to_string(),

@@ -58,7 +58,7 @@ pub struct Kept {
 }
 
 /// A signer and the roster its commit was judged by.
-type Judged = (Signer, Arc<Roster>);
+type Judged = (Arc<Signer>, Arc<Roster>);
 
 impl Kept {
     /// The signer of `commit` and the roster before it, under `root`.
@@ -67,7 +67,7 @@ impl Kept {
         kept.get(&(root, commit)).cloned()
     }
 
-    pub fn put(&self, root: Option<Oid>, commit: Oid, signer: Signer, roster: Arc<Roster>) {
+    pub fn put(&self, root: Option<Oid>, commit: Oid, signer: Arc<Signer>, roster: Arc<Roster>) {
         let mut kept = self.by_commit.lock().unwrap_or_else(|e| e.into_inner());
         kept.insert((root, commit), (signer, roster));
     }
@@ -87,7 +87,9 @@ pub struct Identities<'g> {
     mailmaps: HashMap<Oid, Rc<Mailmap>>,
     governors: HashMap<Option<Oid>, Rc<Vec<String>>>,
     signers: HashMap<Oid, Signer>,
-    /// Commits already read (most by the history walk).
+    /// Commits the history walk read.
+    walked: Option<&'g HashMap<Oid, CommitInfo>>,
+    /// Commits read since.
     known: HashMap<Oid, CommitInfo>,
     /// The root of HEAD's first-parent chain: the only root that may judge
     /// itself. Other roots (orphan histories merged in) get an empty roster.
@@ -102,19 +104,26 @@ impl<'g> Identities<'g> {
             mailmaps: HashMap::new(),
             governors: HashMap::new(),
             signers: HashMap::new(),
+            walked: None,
             known: HashMap::new(),
             trusted_root: None,
         }
     }
 
-    /// Takes what the history walk already read about commits.
-    pub fn learn(&mut self, info: HashMap<Oid, CommitInfo>) {
-        self.known = info;
+    /// Uses what the history walk already read about commits.
+    pub fn learn(&mut self, walked: &'g HashMap<Oid, CommitInfo>) {
+        self.walked = Some(walked);
+    }
+
+    fn known(&self, commit: &Oid) -> Option<&CommitInfo> {
+        self.walked
+            .and_then(|w| w.get(commit))
+            .or_else(|| self.known.get(commit))
     }
 
     /// A commit's author and the ids of its regime: from the walk, or read now.
     fn info(&mut self, commit: Oid) -> Result<CommitInfo, Fatal> {
-        if let Some(i) = self.known.get(&commit) {
+        if let Some(i) = self.known(&commit) {
             return Ok(i.clone());
         }
         let repo = &self.git.repo;
@@ -240,7 +249,7 @@ impl<'g> Identities<'g> {
     }
 
     fn regime_before(&mut self, commit: Oid) -> Result<Regime, Fatal> {
-        let info = match self.known.get(&commit) {
+        let info = match self.known(&commit) {
             Some(i) => Ids::of(i),
             None => Ids::of(&self.info(commit)?),
         };

@@ -74,6 +74,22 @@ pub struct History {
     pub graph: CommitGraph,
 }
 
+/// The last history walked, kept between checks (by `serve`): it depends
+/// only on the commit walked from and the paths in scope, which do not
+/// change while serving, so it is reused while HEAD stays the same commit.
+#[derive(Debug, Default)]
+pub struct Kept(std::sync::Mutex<Option<std::sync::Arc<History>>>);
+
+impl Kept {
+    pub fn get(&self, head: Oid) -> Option<std::sync::Arc<History>> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        kept.as_ref().filter(|h| h.head == Some(head)).cloned()
+    }
+    pub fn put(&self, history: std::sync::Arc<History>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(history);
+    }
+}
+
 /// What the walk looks at: the folders and files in scope, and the guarded
 /// files among them (repository paths).
 #[derive(Clone, Debug)]

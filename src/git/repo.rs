@@ -89,12 +89,6 @@ impl GitRepo {
             .map_or_else(|| repo_path.to_string(), str::to_string)
     }
 
-    /// Whether `text`, hashed as git would, is the blob `blob`: a record
-    /// whose text is what HEAD holds is committed.
-    pub fn is_blob_of(blob: &Oid, text: &str) -> bool {
-        Oid::hash_object(ObjectType::Blob, text.as_bytes()).is_ok_and(|h| h == *blob)
-    }
-
     /// Whether git sees no change to a file against HEAD (for files baton
     /// could not read as text).
     pub fn is_unchanged(&self, repo_path: &str) -> bool {

@@ -51,10 +51,13 @@ pub struct Shared {
     pub site: RwLock<Site>,
     /// Open event streams.
     pub listeners: Mutex<Vec<Sender<String>>>,
-    /// Records parsed by earlier rebuilds.
+    /// Folders of records loaded by earlier rebuilds and unchanged since,
+    /// as the watcher tells.
     pub memo: Arc<crate::content::load::Memo>,
     /// Signers resolved by earlier rebuilds.
     pub signers: Arc<crate::git::identity::Kept>,
+    /// The history the last rebuild walked (reused while HEAD is unchanged).
+    pub history: Arc<crate::git::provenance::Kept>,
     /// The theme compiled by an earlier rebuild, with its files' fingerprint.
     pub theme: Mutex<Option<(ThemeKey, Arc<site::theme::Theme>)>>,
 }
@@ -89,6 +92,9 @@ impl Shared {
 /// Builds once, then serves and watches until interrupted.
 pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
     let root = check::project_root(opts.root.as_deref())?;
+    // The watcher names changed paths under the root as it was given:
+    // an absolute one, so they match the paths the loader keeps.
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
     let git_dir = git2::Repository::discover(&root)
         .ok()
         .map(|r| r.path().to_path_buf());
@@ -110,11 +116,13 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
         listeners: Mutex::new(Vec::new()),
         memo: Arc::default(),
         signers: Arc::default(),
+        history: Arc::default(),
         theme: Mutex::new(None),
     });
-    rebuild(&root, &url, opts.now, &shared);
+    // Watching starts before the first build, so no change goes unseen.
     let (tx, rx) = std::sync::mpsc::channel();
     let _watcher = watch::start(&root, git_dir.as_deref(), tx)?;
+    rebuild(&root, &url, opts.now, &shared);
     println!("Serving {} on {url} (Ctrl-C to stop)", root.display());
     if opts.open {
         let opener = if cfg!(target_os = "macos") {
@@ -128,7 +136,9 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
     {
         let (root, url, shared, now) = (root.clone(), url.clone(), shared.clone(), opts.now);
         std::thread::spawn(move || {
-            while watch::next_batch(&rx) {
+            while let Some(batch) = watch::next_batch(&rx) {
+                let changed = (!batch.lost).then_some(batch.paths.as_slice());
+                shared.memo.forget(changed);
                 rebuild(&root, &url, now, &shared);
             }
         });
@@ -150,6 +160,7 @@ fn rebuild(root: &std::path::Path, url: &str, now: Option<crate::time::Instant>,
         now,
         memo: Some(shared.memo.clone()),
         signers: Some(shared.signers.clone()),
+        history: Some(shared.history.clone()),
         ..Default::default()
     })
     .and_then(|checked| {

@@ -1,7 +1,8 @@
 //! Watching `content/`, `themes/` and the repository's HEAD and refs, with
-//! editor temporary files ignored and bursts of events debounced.
+//! editor temporary files ignored and bursts of events debounced. Each
+//! batch names the paths that changed, so a rebuild reads only those.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -10,24 +11,47 @@ use notify::{RecursiveMode, Watcher};
 use crate::error::Fatal;
 
 /// Quiet time that ends a burst of events.
-const QUIET: Duration = Duration::from_millis(20);
+const QUIET: Duration = Duration::from_millis(10);
 /// A burst never delays a rebuild longer than this.
 const LONGEST: Duration = Duration::from_millis(500);
 
-/// Starts watching; relevant changes are sent as `()`.
+/// One change the watcher saw.
+#[derive(Debug)]
+pub enum Change {
+    /// These paths changed; `relevant` when one of them calls for a
+    /// rebuild (not only an editor's temporary file).
+    Paths { paths: Vec<PathBuf>, relevant: bool },
+    /// Events were lost (the watcher overflowed or failed): anything may
+    /// have changed.
+    Lost,
+}
+
+/// What changed in a burst.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub paths: Vec<PathBuf>,
+    /// Events were lost: every path must be read again.
+    pub lost: bool,
+}
+
+/// Starts watching; changes are sent as they come.
 pub fn start(
     root: &Path,
     git_dir: Option<&Path>,
-    tx: Sender<()>,
+    tx: Sender<Change>,
 ) -> Result<notify::RecommendedWatcher, Fatal> {
     let git = git_dir.map(Path::to_path_buf);
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(e) = event
-            && !matches!(e.kind, notify::EventKind::Access(_))
-            && e.paths.iter().any(|p| relevant(p, git.as_deref()))
-        {
-            let _ = tx.send(());
-        }
+        let change = match event {
+            Err(_) => Change::Lost,
+            Ok(e) if e.need_rescan() || e.paths.is_empty() => Change::Lost,
+            Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => return,
+            Ok(e) => Change::Paths {
+                relevant: e.paths.iter().any(|p| relevant(p, git.as_deref())),
+                paths: e.paths,
+            },
+        };
+        let _ = tx.send(change);
     })
     .map_err(|e| Fatal::new(format!("cannot watch files: {e}")))?;
     let mut watch = |p: &Path, mode| {
@@ -76,17 +100,39 @@ fn relevant(path: &Path, git_dir: Option<&Path>) -> bool {
     !temporary
 }
 
-/// Waits for the next change and the quiet that ends its burst; `false` when watching stopped.
-pub fn next_batch(rx: &Receiver<()>) -> bool {
-    if rx.recv().is_err() {
-        return false;
+/// Waits for the next relevant change and the quiet that ends its burst,
+/// and returns everything that changed since the last batch (editors'
+/// temporary files too: they are part of a folder's listing); `None` when
+/// watching stopped.
+pub fn next_batch(rx: &Receiver<Change>) -> Option<Batch> {
+    let mut batch = Batch::default();
+    let add = |change: Change, batch: &mut Batch| match change {
+        Change::Lost => {
+            batch.lost = true;
+            true
+        }
+        Change::Paths { paths, relevant } => {
+            batch.paths.extend(paths);
+            relevant
+        }
+    };
+    loop {
+        let change = rx.recv().ok()?;
+        if add(change, &mut batch) {
+            break;
+        }
     }
     let started = Instant::now();
     loop {
         match rx.recv_timeout(QUIET) {
-            Ok(()) if started.elapsed() < LONGEST => continue,
-            Ok(()) | Err(RecvTimeoutError::Timeout) => return true,
-            Err(RecvTimeoutError::Disconnected) => return false,
+            Ok(change) => {
+                add(change, &mut batch);
+                if started.elapsed() >= LONGEST {
+                    return Some(batch);
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => return Some(batch),
+            Err(RecvTimeoutError::Disconnected) => return None,
         }
     }
 }
