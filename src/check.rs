@@ -30,7 +30,8 @@ pub struct Options {
     /// Walk all of history and read every record instead of using the
     /// caches in `.git/baton/`.
     pub no_cache: bool,
-    /// Parsed records kept from earlier runs (serve).
+    /// Record folders kept from earlier runs (serve, whose watcher tells
+    /// the memo which folders to forget before each run).
     pub memo: Option<std::sync::Arc<load::Memo>>,
     /// Signers kept from earlier runs (serve).
     pub signers: Option<std::sync::Arc<crate::git::identity::Kept>>,

@@ -1,6 +1,7 @@
 //! `check --format json` (SPEC §5): one object with the summary, findings,
 //! releases with their gates, and incidents. Also published as status.json.
 
+use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use crate::finding::Finding;
@@ -11,8 +12,8 @@ pub fn to_value(status: &Status) -> Value {
     json!({
         "schema": 1,
         "summary": {"errors": status.errors(), "warnings": status.warnings()},
-        "findings": status.findings.iter().map(finding).collect::<Vec<_>>(),
-        "releases": status.releases.iter().map(|r| {
+        "findings": status.findings.par_iter().map(finding).collect::<Vec<_>>(),
+        "releases": status.releases.par_iter().map(|r| {
             let gates: Map<String, Value> = r.gates.iter().map(|g| (g.gate.clone(), gate(g))).collect();
             json!({"version": r.version, "type": r.kind, "state": r.state.as_str(), "gates": gates})
         }).collect::<Vec<_>>(),

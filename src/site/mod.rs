@@ -205,6 +205,7 @@ fn render_with(
     emit: &Emit<'_>,
 ) -> Result<(), Fatal> {
     let (content, status) = (&checked.content, &checked.status);
+    let mut clock = crate::check::Phases::new();
     let base_url = base(
         base_url
             .or(content.site.base_url.as_deref())
@@ -218,6 +219,7 @@ fn render_with(
             view::redact_emails(&report::json::render(status)).into_bytes(),
         )?;
     }
+    clock.lap("· status.json");
     let b = Builder::new(content, status);
     let now = status.now;
     let generated = view::when(now);
@@ -239,6 +241,7 @@ fn render_with(
         .filter(|i| wanted(incident_page, &i.id))
         .map(|i| b.incident(i))
         .collect();
+    clock.lap("· summaries");
     let components = view::components(content, status);
     let people: serde_json::Map<String, serde_json::Value> = content
         .roster
@@ -409,6 +412,7 @@ fn render_with(
             )
         })
         .collect();
+    clock.lap("· page setup");
     let progress = crate::progress::Progress::new("rendering pages", Some(pages.len() as u64));
     // The first release-notes section of each release, for the feed.
     let notes = std::sync::Mutex::new(std::collections::HashMap::new());
@@ -465,6 +469,7 @@ fn render_with(
             emit(path, html.into_bytes())
         })?;
     progress.finish();
+    clock.lap("· pages");
     if only.is_some() {
         return Ok(());
     }
