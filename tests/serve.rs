@@ -181,15 +181,15 @@ fn a_commit_in_another_terminal_updates_signers() {
 }
 
 /// serve reads again only what its watcher says changed: new folders (and
-/// files in new sub-folders), atomic saves, deletions and renamed folders
-/// must all reach the pages.
+/// files in new sub-folders), atomic saves, deletions, renamed folders and
+/// edits in a folder it has kept must all reach the pages.
 #[test]
 fn folders_added_saved_renamed_and_removed_while_serving_are_seen() {
     let repo = release_repo();
     let server = start(&repo);
     let addr = &server.addr;
 
-    // A new release folder, with a sign-off in a new signoffs/ folder.
+    // A new release folder; then, once it is served, a new signoffs/ folder.
     repo.write(
         &rel_path("1.1.0", "release.md"),
         &release_md(
@@ -199,13 +199,14 @@ fn folders_added_saved_renamed_and_removed_while_serving_are_seen() {
             "2026-03-20T12:00:00Z",
         ),
     );
+    eventually(addr, "/releases/1.1.0/", |b| b.contains("Release 1.1.0"));
     let signoff = format!("signoffs/{}.md", GATES[0].0);
     repo.write(
         &rel_path("1.1.0", &signoff),
         &signoff_md(GATES[0].2, "approve"),
     );
     eventually(addr, "/releases/1.1.0/", |b| {
-        b.contains("Release 1.1.0") && b.contains("written, not committed")
+        b.contains("written, not committed")
     });
 
     // An editor's atomic save: a temporary file renamed over the record.
@@ -226,7 +227,7 @@ fn folders_added_saved_renamed_and_removed_while_serving_are_seen() {
         b.contains("Saved Atomically") && !b.contains("written, not committed")
     });
 
-    // The folder renamed: the old page goes, the new one comes.
+    // The folder renamed (and its version fixed): the old page goes.
     std::fs::rename(
         repo.file("content/releases/1.1.0"),
         repo.file("content/releases/1.2.0"),
@@ -236,10 +237,34 @@ fn folders_added_saved_renamed_and_removed_while_serving_are_seen() {
         .read(&rel_path("1.2.0", "release.md"))
         .replace("version: 1.1.0", "version: 1.2.0");
     repo.write(&rel_path("1.2.0", "release.md"), &moved);
-    eventually(addr, "/releases/1.2.0/", |b| b.contains("Saved Atomically"));
+    eventually(addr, "/releases/1.2.0/", |b| {
+        b.contains("1.2.0 · Saved Atomically")
+    });
     assert_eq!(get(addr, "/releases/1.1.0/").0, 404);
 
+    // Once settled (2 s), a rebuild for another release keeps 1.2.0 whole;
+    // edits inside it, in place and in its signoffs/ folder, still show.
+    std::thread::sleep(Duration::from_millis(2200));
+    let other = repo
+        .read(&rel_path("1.0.0", "release.md"))
+        .replace("title: Release 1.0.0", "title: Another Release");
+    repo.write(&rel_path("1.0.0", "release.md"), &other);
+    eventually(addr, "/releases/1.0.0/", |b| b.contains("Another Release"));
+    let in_place = repo
+        .read(&rel_path("1.2.0", "release.md"))
+        .replace("title: Saved Atomically", "title: Edited In Place");
+    repo.write(&rel_path("1.2.0", "release.md"), &in_place);
+    eventually(addr, "/releases/1.2.0/", |b| b.contains("Edited In Place"));
+    repo.write(
+        &rel_path("1.2.0", &signoff),
+        &signoff_md(GATES[0].2, "approve"),
+    );
+    eventually(addr, "/releases/1.2.0/", |b| {
+        b.contains("written, not committed")
+    });
+
     // The whole folder removed.
+    eventually(addr, "/releases/", |b| b.contains("1.2.0"));
     std::fs::remove_dir_all(repo.file("content/releases/1.2.0")).unwrap();
     eventually(addr, "/releases/", |b| !b.contains("1.2.0"));
     assert_eq!(get(addr, "/releases/1.2.0/").0, 404);

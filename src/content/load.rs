@@ -208,17 +208,14 @@ pub struct Memo {
 }
 
 impl Memo {
-    /// Forgets every folder that holds, is, or lies under one of `changed`;
+    /// Forgets every folder that is, or lies under, one of `changed` (paths
+    /// under content/ cut to at most two levels, as [`folder_of`] does);
     /// everything when `changed` is `None` (the watcher lost track).
-    pub fn forget(&self, changed: Option<&[PathBuf]>) {
+    pub fn forget(&self, changed: Option<&std::collections::HashSet<PathBuf>>) {
         let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
         match changed {
             None => folders.clear(),
-            Some(paths) => folders.retain(|dir, _| {
-                !paths
-                    .iter()
-                    .any(|p| p.starts_with(dir) || dir.starts_with(p))
-            }),
+            Some(paths) => folders.retain(|dir, _| !dir.ancestors().any(|a| paths.contains(a))),
         }
     }
 
@@ -233,6 +230,24 @@ impl Memo {
     }
 }
 
+/// The folder two levels under `content` that holds `path` (or `path`
+/// itself when it lies higher); `None` outside `content`. A change to any
+/// file in a release or incident folder is a change to the folder.
+pub fn folder_of(content: &Path, path: &Path) -> Option<PathBuf> {
+    let inside = path.strip_prefix(content).ok()?;
+    Some(content.join(inside.components().take(2).collect::<PathBuf>()))
+}
+
+/// Whether a folder loaded now may be kept: not while it or its
+/// `signoffs/` folder changed in the last 2 s. A folder that is still being
+/// filled (a copy, a checkout) may hold files written before the watcher
+/// watched it, which no event will ever name.
+fn settled(dir: &Path) -> bool {
+    // A folder that is gone is settled: its removal is an event of its own.
+    let calm = |p: &Path| fs::symlink_metadata(p).map_or(true, |m| super::texts::settled(&m));
+    calm(dir) && calm(&dir.join("signoffs"))
+}
+
 /// One folder two levels down (`releases/<version>/`, `incidents/<id>/`,
 /// or one outside the layout): its records and what is wrong in it.
 #[derive(Debug, Default)]
@@ -242,7 +257,7 @@ pub struct Folder {
     incident: Option<Arc<IncidentFiles>>,
 }
 
-/// Loads `content/`, reusing what `memo` holds of unchanged files, and
+/// Loads `content/`, reusing the folders `memo` holds (serve), and
 /// reading record texts through `texts` when given.
 pub fn load_with(
     root: &Path,
@@ -344,7 +359,7 @@ pub fn load_with(
                 Some(kept) => kept,
                 None => {
                     let folder = Arc::new(load_folder(root, &dir, texts));
-                    if let Some(m) = memo {
+                    if let Some(m) = memo.filter(|_| settled(&dir)) {
                         m.put(dir, folder.clone());
                     }
                     folder
@@ -355,9 +370,15 @@ pub fn load_with(
 
     let (mut releases, mut incidents) = (Vec::new(), Vec::new());
     for folder in folders {
-        findings.extend(folder.found.iter().cloned());
-        releases.extend(folder.release.clone());
-        incidents.extend(folder.incident.clone());
+        // Moved out unless the memo keeps the folder too.
+        let folder = Arc::try_unwrap(folder).unwrap_or_else(|kept| Folder {
+            found: kept.found.clone(),
+            release: kept.release.clone(),
+            incident: kept.incident.clone(),
+        });
+        findings.extend(folder.found);
+        releases.extend(folder.release);
+        incidents.extend(folder.incident);
     }
     releases.sort_by(|a, b| release_order((&a.semver, &a.version), (&b.semver, &b.version)));
     incidents.sort_by(|a, b| a.id.cmp(&b.id));
@@ -577,7 +598,7 @@ enum Step {
 /// A parsed record file, typed by its place in the layout. (Short-lived:
 /// one per file between parsing and sorting into place, so not boxed.)
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 enum Loaded {
     Release(Parsed<Release>),
     GoNoGo(Parsed<GoNoGo>),
@@ -724,4 +745,72 @@ pub fn rel(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn a_change_is_a_change_to_its_folder_two_levels_down() {
+        let content = Path::new("/r/content");
+        let folder = |p: &str| folder_of(content, Path::new(p));
+        assert_eq!(
+            folder("/r/content/releases/1.0.0/signoffs/qa.md"),
+            Some(PathBuf::from("/r/content/releases/1.0.0"))
+        );
+        assert_eq!(
+            folder("/r/content/releases/1.0.0"),
+            Some(PathBuf::from("/r/content/releases/1.0.0"))
+        );
+        assert_eq!(
+            folder("/r/content/releases"),
+            Some(PathBuf::from("/r/content/releases"))
+        );
+        assert_eq!(folder("/r/themes/x/base.html"), None);
+        assert_eq!(folder("/r/.git/HEAD"), None);
+    }
+
+    #[test]
+    fn forgetting_drops_the_changed_folders_and_those_under_a_changed_folder() {
+        let memo = Memo::default();
+        let dirs = [
+            "/r/content/releases/1.0.0",
+            "/r/content/releases/2.0.0",
+            "/r/content/incidents/2026-01-01-a",
+        ];
+        let fill = || {
+            for d in dirs {
+                memo.put(PathBuf::from(d), Arc::default());
+            }
+        };
+        let kept = || {
+            dirs.iter()
+                .filter(|d| memo.get(Path::new(d)).is_some())
+                .count()
+        };
+        let set = |ps: &[&str]| ps.iter().map(PathBuf::from).collect::<HashSet<_>>();
+
+        fill();
+        memo.forget(Some(&set(&["/r/content/releases/2.0.0"])));
+        assert!(memo.get(Path::new(dirs[1])).is_none());
+        assert_eq!(kept(), 2);
+
+        fill();
+        memo.forget(Some(&set(&["/r/content/releases"])));
+        assert_eq!(kept(), 1, "a renamed releases/ folder drops every release");
+
+        fill();
+        memo.forget(Some(&set(&["/r/content/releases/2.0.0-rc.1"])));
+        assert_eq!(
+            kept(),
+            3,
+            "a sibling whose name starts the same is another folder"
+        );
+
+        fill();
+        memo.forget(None);
+        assert_eq!(kept(), 0);
+    }
 }

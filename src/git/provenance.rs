@@ -77,6 +77,8 @@ pub struct History {
 /// The last history walked, kept between checks (by `serve`): it depends
 /// only on the commit walked from and the paths in scope, which do not
 /// change while serving, so it is reused while HEAD stays the same commit.
+/// (A commit id names its whole past; shallow clones, whose past can grow
+/// under the same HEAD, are refused before any walk.)
 #[derive(Debug, Default)]
 pub struct Kept(std::sync::Mutex<Option<std::sync::Arc<History>>>);
 

@@ -92,9 +92,13 @@ impl Shared {
 /// Builds once, then serves and watches until interrupted.
 pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
     let root = check::project_root(opts.root.as_deref())?;
-    // The watcher names changed paths under the root as it was given:
-    // an absolute one, so they match the paths the loader keeps.
-    let root = std::fs::canonicalize(&root).unwrap_or(root);
+    // The watcher names changed paths under the root it was given: an
+    // absolute one, so they match the folder paths the loader keeps.
+    let root = absolute(root);
+    // Where content/ is a symlink, a watcher may name paths under its
+    // target instead (macOS does): then nothing is kept between rebuilds.
+    let keep_folders =
+        !std::fs::symlink_metadata(root.join("content")).is_ok_and(|m| m.file_type().is_symlink());
     let git_dir = git2::Repository::discover(&root)
         .ok()
         .map(|r| r.path().to_path_buf());
@@ -137,7 +141,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
         let (root, url, shared, now) = (root.clone(), url.clone(), shared.clone(), opts.now);
         std::thread::spawn(move || {
             while let Some(batch) = watch::next_batch(&rx) {
-                let changed = (!batch.lost).then_some(batch.paths.as_slice());
+                let changed = (!batch.lost && keep_folders).then_some(&batch.paths);
                 shared.memo.forget(changed);
                 rebuild(&root, &url, now, &shared);
             }
@@ -148,6 +152,16 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Fatal> {
         std::thread::spawn(move || http::handle(request, &shared));
     }
     Ok(())
+}
+
+/// The root as an absolute path without symlinks (on unix; elsewhere
+/// canonical paths take a form other tools may not accept).
+fn absolute(root: PathBuf) -> PathBuf {
+    #[cfg(unix)]
+    let resolved = std::fs::canonicalize(&root);
+    #[cfg(not(unix))]
+    let resolved = std::path::absolute(&root);
+    resolved.unwrap_or(root)
 }
 
 /// Checks the records; on success the site is rendered from the new check

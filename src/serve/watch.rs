@@ -2,7 +2,10 @@
 //! editor temporary files ignored and bursts of events debounced. Each
 //! batch names the paths that changed, so a rebuild reads only those.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+
+use crate::content::load::folder_of;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -18,8 +21,9 @@ const LONGEST: Duration = Duration::from_millis(500);
 /// One change the watcher saw.
 #[derive(Debug)]
 pub enum Change {
-    /// These paths changed; `relevant` when one of them calls for a
-    /// rebuild (not only an editor's temporary file).
+    /// These record folders changed (paths under content/ cut to the folder
+    /// two levels down, see [`folder_of`]); `relevant` when the event calls
+    /// for a rebuild (not only an editor's temporary file).
     Paths { paths: Vec<PathBuf>, relevant: bool },
     /// Events were lost (the watcher overflowed or failed): anything may
     /// have changed.
@@ -29,7 +33,8 @@ pub enum Change {
 /// What changed in a burst.
 #[derive(Debug, Default)]
 pub struct Batch {
-    pub paths: Vec<PathBuf>,
+    /// The record folders that changed (or higher folders under content/).
+    pub paths: HashSet<PathBuf>,
     /// Events were lost: every path must be read again.
     pub lost: bool,
 }
@@ -41,6 +46,7 @@ pub fn start(
     tx: Sender<Change>,
 ) -> Result<notify::RecommendedWatcher, Fatal> {
     let git = git_dir.map(Path::to_path_buf);
+    let content = root.join("content");
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let change = match event {
             Err(_) => Change::Lost,
@@ -48,7 +54,11 @@ pub fn start(
             Ok(e) if matches!(e.kind, notify::EventKind::Access(_)) => return,
             Ok(e) => Change::Paths {
                 relevant: e.paths.iter().any(|p| relevant(p, git.as_deref())),
-                paths: e.paths,
+                paths: e
+                    .paths
+                    .iter()
+                    .filter_map(|p| folder_of(&content, p))
+                    .collect(),
             },
         };
         let _ = tx.send(change);
