@@ -370,6 +370,91 @@ fn rebuilds_write_only_what_changed() {
     assert!(repo.file("public/releases/1.1.0/index.html").is_file());
 }
 
+/// Pages whose inputs did not change are not rendered again (the ledger
+/// under .git/baton/ says what each kept page was made from): a kept page
+/// altered on disk, a record edit, a theme change and a changed `--now`
+/// must all still give exactly what a build from scratch gives.
+#[test]
+fn kept_pages_are_used_only_while_their_inputs_and_files_are_unchanged() {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "minor", "2026-01");
+    shipped_release(&repo, "1.1.0", "minor", "2026-02");
+    let build = |now: &str| {
+        repo.baton()
+            .args(["build", "--now", now])
+            .assert()
+            .success();
+    };
+    let fresh_equals_public = |now: &str, why: &str| {
+        let fresh = tempfile::tempdir().unwrap();
+        let out = fresh.path().join("site");
+        repo.baton()
+            .args(["build", "--now", now, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        for page in [
+            "index.html",
+            "releases/1.0.0/index.html",
+            "releases/1.1.0/index.html",
+        ] {
+            assert_eq!(
+                read(&repo.file("public").join(page)),
+                read(&out.join(page)),
+                "{page}: {why}"
+            );
+        }
+    };
+    build(NOW);
+    build(NOW); // .public.baton-prev now holds the first build, with its ledger
+    assert!(
+        std::fs::read_dir(repo.file(".git/baton"))
+            .unwrap()
+            .any(|e| e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("pages-")),
+        "the build keeps a ledger"
+    );
+
+    // A kept page altered on disk (same size) is rendered again.
+    let kept = repo.file(".public.baton-prev/releases/1.0.0/index.html");
+    let text = read(&kept);
+    std::fs::write(&kept, text.replacen("<html", "<htmX", 1)).unwrap();
+    build(NOW);
+    fresh_equals_public(NOW, "an altered kept page is rendered again");
+
+    // A record edit reaches its page (and the lists), through both kept sites.
+    let edited = repo
+        .read(&rel_path("1.1.0", "release.md"))
+        .replace("title: Release 1.1.0", "title: Edited Title");
+    repo.write(&rel_path("1.1.0", "release.md"), &edited);
+    build(NOW);
+    build(NOW);
+    assert!(read(&repo.file("public/releases/1.1.0/index.html")).contains("Edited Title"));
+    fresh_equals_public(NOW, "a record edit is rendered");
+
+    // A theme that changes a template shared by every page.
+    repo.write("content/site.yaml", "title: Test\ntheme: ours\n");
+    let base = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/base.html"),
+    )
+    .unwrap()
+    .replace("Built by baton.", "Built by baton, our way.");
+    repo.write("themes/ours/templates/base.html", &base);
+    build(NOW);
+    build(NOW);
+    assert!(read(&repo.file("public/releases/1.0.0/index.html")).contains("our way"));
+    fresh_equals_public(NOW, "a theme change renders every page");
+
+    // Another clock changes what every page says.
+    let later = "2027-01-01T00:00:00Z";
+    build(later);
+    build(later);
+    fresh_equals_public(later, "a new --now is rendered");
+}
+
 /// `serve` answers from the list of files a build would write and renders
 /// single pages on demand: the list, the whole render and a single page
 /// must agree.

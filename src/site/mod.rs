@@ -3,6 +3,7 @@
 //! computes, and published atomically.
 
 pub mod feed;
+pub mod ledger;
 pub mod markdown;
 pub mod output;
 pub mod sitemap;
@@ -80,10 +81,22 @@ pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Resu
     let mut clock = check::Phases::new();
     let theme = theme_of(checked)?;
     let files = paths(checked, &theme);
-    let stage = output::Staging::begin(out, &files)?;
-    render_with(checked, &theme, base_url, None, &|rel, bytes| {
-        stage.put(&rel, &bytes)
-    })?;
+    // Ledgers of what each page was rendered from, under .git/baton/.
+    let ledgers = git2::Repository::discover(&checked.content.root)
+        .ok()
+        .map(|repo| {
+            let site = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+            crate::cachefile::file(repo.path(), "pages", site.as_os_str().as_encoded_bytes())
+        });
+    let stage = output::Staging::begin(out, &files, ledgers)?;
+    render_with(
+        checked,
+        &theme,
+        base_url,
+        None,
+        Some(&stage),
+        &|rel, bytes| stage.put(&rel, &bytes),
+    )?;
     clock.lap("render");
     stage.commit()?;
     clock.lap("publish");
@@ -123,7 +136,7 @@ fn collect(
     only: Option<&str>,
 ) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
     let files = std::sync::Mutex::new(Vec::new());
-    render_with(checked, theme, base_url, only, &|rel, bytes| {
+    render_with(checked, theme, base_url, only, None, &|rel, bytes| {
         files
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -133,6 +146,38 @@ fn collect(
     let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
+}
+
+/// The key of everything a page is rendered from: the theme (templates and
+/// baton's version), the template, and the page's whole context.
+fn page_key(
+    theme: &theme::Theme,
+    template: &str,
+    ctx: &serde_json::Map<String, serde_json::Value>,
+) -> git2::Oid {
+    let mut bytes = theme.id.as_bytes().to_vec();
+    bytes.extend_from_slice(template.as_bytes());
+    bytes.push(0);
+    serde_json::to_writer(&mut bytes, ctx).expect("JSON values serialise");
+    git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).expect("hashing bytes in memory")
+}
+
+/// A context made with tera's API, as a JSON object.
+fn into_map(ctx: Context) -> serde_json::Map<String, serde_json::Value> {
+    match ctx.into_json() {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("a tera context is a JSON object"),
+    }
+}
+
+/// A value as JSON (as tera's `Context::insert` makes it).
+fn value<T: serde::Serialize + ?Sized>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).expect("page data serialises")
+}
+
+/// A context of one value.
+fn one(name: &str, value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::Map::from_iter([(name.to_string(), value)])
 }
 
 /// Where a release's page is in the site.
@@ -196,16 +241,25 @@ pub fn render_page(
 type Emit<'e> = dyn Fn(String, Vec<u8>) -> Result<(), Fatal> + Sync + 'e;
 
 /// Renders the whole site, or (`only`) just one release or incident page,
-/// handing each file to `emit` as soon as it is made.
+/// handing each file to `emit` as soon as it is made. With a `stage`,
+/// pages go there instead, and a page the stage already holds from the
+/// same inputs is not rendered at all.
 fn render_with(
     checked: &Checked,
     theme: &theme::Theme,
     base_url: Option<&str>,
     only: Option<&str>,
+    stage: Option<&output::Staging>,
     emit: &Emit<'_>,
 ) -> Result<(), Fatal> {
     let (content, status) = (&checked.content, &checked.status);
+    // Sub-phases of a whole-site render (serve's single pages print none).
     let mut clock = crate::check::Phases::new();
+    let mut lap = |what: &str| {
+        if only.is_none() {
+            clock.lap(what)
+        }
+    };
     let base_url = base(
         base_url
             .or(content.site.base_url.as_deref())
@@ -219,7 +273,7 @@ fn render_with(
             view::redact_emails(&report::json::render(status)).into_bytes(),
         )?;
     }
-    clock.lap("· status.json");
+    lap("· status.json");
     let b = Builder::new(content, status);
     let now = status.now;
     let generated = view::when(now);
@@ -241,7 +295,7 @@ fn render_with(
         .filter(|i| wanted(incident_page, &i.id))
         .map(|i| b.incident(i))
         .collect();
-    clock.lap("· summaries");
+    lap("· summaries");
     let components = view::components(content, status);
     let people: serde_json::Map<String, serde_json::Value> = content
         .roster
@@ -412,41 +466,29 @@ fn render_with(
             )
         })
         .collect();
-    clock.lap("· page setup");
+    lap("· page setup");
     let progress = crate::progress::Progress::new("rendering pages", Some(pages.len() as u64));
     // The first release-notes section of each release, for the feed.
     let notes = std::sync::Mutex::new(std::collections::HashMap::new());
     pages
         .into_par_iter()
         .try_for_each(|(path, template, page_title, data)| {
-            let mut ctx = match data {
-                Data::Ready(ctx) => ctx,
-                Data::Index => index(),
-                Data::Releases => {
-                    let mut ctx = Context::new();
-                    ctx.insert("releases", &releases);
-                    ctx
-                }
-                Data::Incidents => {
-                    let mut ctx = Context::new();
-                    ctx.insert("incidents", &incidents);
-                    ctx
-                }
+            // The context is made as one JSON object: what is hashed for
+            // the page's key is, by construction, all the template sees.
+            let mut ctx: serde_json::Map<String, serde_json::Value> = match data {
+                Data::Ready(ctx) => into_map(ctx),
+                Data::Index => into_map(index()),
+                Data::Releases => one("releases", value(&releases)),
+                Data::Incidents => one("incidents", value(&incidents)),
                 Data::Release(r) => {
                     let full = b.release(r);
                     if only.is_none() {
                         let first = full.notes.first().map(|n| n.html.clone());
                         notes.lock().unwrap_or_else(|e| e.into_inner()).insert(r.version.clone(), first.unwrap_or_default());
                     }
-                    let mut ctx = Context::new();
-                    ctx.insert("release", &full);
-                    ctx
+                    one("release", value(&full))
                 }
-                Data::Incident(i) => {
-                    let mut ctx = Context::new();
-                    ctx.insert("incident", i);
-                    ctx
-                }
+                Data::Incident(i) => one("incident", value(i)),
             };
             let depth = path.matches('/').count();
             // 404.html is served at any depth, so it links absolutely.
@@ -456,20 +498,31 @@ fn render_with(
                 "../".repeat(depth)
             };
             let url_path = path.trim_end_matches("index.html");
-            ctx.insert("site", &site);
-            ctx.insert("root", &root);
-            ctx.insert("page", &json!({"title": page_title, "path": url_path, "url": format!("{base_url}{url_path}"), "section": url_path.split('/').next().unwrap_or("")}));
-            ctx.insert("people_names", &people);
+            ctx.insert("site".into(), site.clone());
+            ctx.insert("root".into(), root.into());
+            ctx.insert("page".into(), json!({"title": page_title, "path": url_path, "url": format!("{base_url}{url_path}"), "section": url_path.split('/').next().unwrap_or("")}));
+            ctx.insert("people_names".into(), serde_json::Value::Object(people.clone()));
+            progress.inc(1);
+            let key = stage.map(|_| page_key(theme, template, &ctx));
+            if let (Some(stage), Some(key)) = (stage, key)
+                && stage.holds(&path, key)
+            {
+                return Ok(());
+            }
+            let ctx = Context::from_value(serde_json::Value::Object(ctx))
+                .expect("a JSON object is a template context");
             let html = theme
                 .tera
                 .render(template, &ctx)
                 .map_err(|e| theme::template_error(&e))?;
             drop(ctx);
-            progress.inc(1);
-            emit(path, html.into_bytes())
+            match (stage, key) {
+                (Some(stage), Some(key)) => stage.put_page(&path, key, html.as_bytes()),
+                _ => emit(path, html.into_bytes()),
+            }
         })?;
     progress.finish();
-    clock.lap("· pages");
+    lap("· pages");
     if only.is_some() {
         return Ok(());
     }

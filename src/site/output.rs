@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::error::Fatal;
+use crate::site::ledger::{self, Ledger, Ledgers, Pages};
 
 /// A site being written beside `out`: files are put in as they are
 /// rendered (so no build holds the whole site in memory), then
@@ -27,11 +28,18 @@ pub struct Staging {
     /// are compared before they are written.
     reused: bool,
     done: bool,
+    /// What the pages in `tmp` were rendered from, and what this build
+    /// renders; where ledgers are kept, and the replaced site's ledger.
+    ledger: Ledger,
+    ledger_file: Option<PathBuf>,
+    replaced: Option<(Option<ledger::Folder>, Pages)>,
 }
 
 impl Staging {
-    /// Prepares a folder for a site of exactly `paths` (relative, `/`-separated).
-    pub fn begin(out: &Path, paths: &[String]) -> Result<Staging, Fatal> {
+    /// Prepares a folder for a site of exactly `paths` (relative,
+    /// `/`-separated). `ledgers` is where the ledgers of this output
+    /// folder's sites are kept (see [`ledger`]), if anywhere.
+    pub fn begin(out: &Path, paths: &[String], ledgers: Option<PathBuf>) -> Result<Staging, Fatal> {
         guard(out)?;
         let parent = out
             .parent()
@@ -55,6 +63,9 @@ impl Staging {
             prev: parent.join(format!(".{name}.baton-prev")),
             reused: false,
             done: false,
+            ledger: Ledger::default(),
+            ledger_file: None,
+            replaced: None,
         };
         // Claim the site before last (a rename: one build wins it) and prune
         // it to the wanted paths; anything odd about it, and the site is
@@ -66,7 +77,28 @@ impl Staging {
             remove(&stage.tmp);
             fs::create_dir_all(&stage.tmp).map_err(|e| io(&stage.tmp, e))?;
         }
+        if let Some(mut ledgers) = ledgers.map(Ledgers::open) {
+            if stage.reused {
+                stage.ledger = Ledger::new(ledgers.take(ledger::folder(&stage.tmp)));
+            }
+            let site = ledger::folder(out);
+            stage.replaced = Some((site, ledgers.take(site)));
+            stage.ledger_file = Some(ledgers.file().to_path_buf());
+        }
         Ok(stage)
+    }
+
+    /// Whether the page at `rel` in the folder is already what inputs `key`
+    /// render (then it need not be rendered at all).
+    pub fn holds(&self, rel: &str, key: git2::Oid) -> bool {
+        self.reused && self.ledger.holds(rel, &self.tmp.join(rel), key)
+    }
+
+    /// Puts one page in, rendered from inputs `key`.
+    pub fn put_page(&self, rel: &str, key: git2::Oid, bytes: &[u8]) -> Result<(), Fatal> {
+        self.put(rel, bytes)?;
+        self.ledger.wrote(rel, &self.tmp.join(rel), key);
+        Ok(())
     }
 
     /// Puts one file in (safe to call from several threads).
@@ -104,9 +136,20 @@ impl Staging {
     /// Swaps the new site in; the replaced one is kept for the next build.
     pub fn commit(mut self) -> Result<(), Fatal> {
         self.done = true;
+        let site = ledger::folder(&self.tmp);
         let result = swap(&self.tmp, &self.out, &self.old);
         if result.is_err() {
             remove(&self.tmp);
+        }
+        if let Some(file) = &self.ledger_file {
+            // The new site's ledger, and the replaced site's (kept as the
+            // next build's starting folder); after a failed swap, neither.
+            let pages = std::mem::take(&mut self.ledger).into_pages();
+            let (old, old_pages) = self.replaced.take().unwrap_or_default();
+            match result {
+                Ok(()) => Ledgers::save(file, &[(site, &pages), (old, &old_pages)]),
+                Err(_) => Ledgers::save(file, &[]),
+            }
         }
         if fs::symlink_metadata(&self.old).is_ok() && fs::rename(&self.old, &self.prev).is_err() {
             remove(&self.old);

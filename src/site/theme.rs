@@ -17,6 +17,9 @@ static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default"
 /// Compiled templates and the static files to copy.
 pub struct Theme {
     pub tera: Tera,
+    /// What the templates render with: their names and sources, and this
+    /// version of baton (whose filters and escaping they use).
+    pub id: git2::Oid,
     /// Static files: path relative to the site root, and bytes.
     pub statics: Vec<(String, Vec<u8>)>,
 }
@@ -84,11 +87,20 @@ pub fn load(root: &Path, name: Option<&str>) -> Result<Theme, Fatal> {
             }
         }
     }
+    templates.sort();
+    let mut all = format!("baton {}\n", env!("CARGO_PKG_VERSION")).into_bytes();
+    for (name, text) in &templates {
+        for part in [name, text] {
+            all.extend_from_slice(&part.len().to_le_bytes());
+            all.extend_from_slice(part.as_bytes());
+        }
+    }
+    let id = git2::Oid::hash_object(git2::ObjectType::Blob, &all).expect("hashing bytes in memory");
     let mut tera = Tera::default();
     tera.set_escape_fn(escape);
     tera.add_raw_templates(templates)
         .map_err(|e| template_error(&e))?;
-    Ok(Theme { tera, statics })
+    Ok(Theme { tera, id, statics })
 }
 
 /// What tells whether a theme's files changed: each file's path, size,

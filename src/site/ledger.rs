@@ -1,0 +1,202 @@
+//! What each page of a built site was rendered from: for every page, a key
+//! of its inputs (the theme and the page's whole template context) and the
+//! stamp its file had when written. A build that reuses the site before
+//! last as its starting folder renders again only the pages whose key or
+//! file changed; every other page is known to be right already.
+//!
+//! Ledgers live in `.git/baton/pages-<key>` (one file per output folder,
+//! holding the ledgers of the site and of the site kept before it), named
+//! by the folder's device and inode so a ledger is never applied to
+//! another folder. A damaged or foreign file is ignored: pages are then
+//! rendered and compared as if there were no ledger.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use git2::Oid;
+
+use crate::cachefile::{self, Reader};
+use crate::content::texts::Stamp;
+
+const MAGIC: &[u8] = b"baton-pages 1\n";
+
+/// A folder's identity: device and inode (renames keep it).
+pub type Folder = (i64, i64);
+
+/// Page path → (key of its inputs, stamp of its file).
+pub type Pages = HashMap<String, (Oid, Stamp)>;
+
+/// The identity of a folder, when the system can tell it.
+pub fn folder(path: &Path) -> Option<Folder> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::symlink_metadata(path)
+            .ok()
+            .filter(|m| m.is_dir())?;
+        Some((m.dev() as i64, m.ino() as i64))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// The stamp of a regular file (never a symlink's target).
+pub fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::symlink_metadata(path)
+        .ok()
+        .filter(|m| m.is_file())?;
+    crate::content::texts::stamp(&meta)
+}
+
+/// The ledgers of one output folder's sites, read at the start of a build.
+pub struct Ledgers {
+    file: PathBuf,
+    by_folder: HashMap<Folder, Pages>,
+}
+
+impl Ledgers {
+    /// Reads `file`; nothing when it is missing, damaged or not ours.
+    pub fn open(file: PathBuf) -> Ledgers {
+        let by_folder = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| decode(cachefile::unseal(MAGIC, &bytes)?))
+            .unwrap_or_default();
+        Ledgers { file, by_folder }
+    }
+
+    /// The ledger of the site in `folder`, taken out.
+    pub fn take(&mut self, folder: Option<Folder>) -> Pages {
+        folder
+            .and_then(|f| self.by_folder.remove(&f))
+            .unwrap_or_default()
+    }
+
+    /// Writes the ledgers of the sites now in use (at most two).
+    pub fn save(file: &Path, sites: &[(Option<Folder>, &Pages)]) {
+        let sites: Vec<(Folder, &Pages)> = sites
+            .iter()
+            .filter_map(|(f, p)| Some(((*f)?, *p)))
+            .collect();
+        cachefile::store(file, &cachefile::seal(MAGIC, &encode(&sites)));
+    }
+
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+}
+
+/// A build's view of one site folder: what its pages were rendered from,
+/// and what this build found or wrote there.
+#[derive(Default)]
+pub struct Ledger {
+    before: Pages,
+    now: Mutex<Pages>,
+}
+
+impl Ledger {
+    pub fn new(before: Pages) -> Ledger {
+        Ledger {
+            before,
+            now: Mutex::default(),
+        }
+    }
+
+    /// Whether the page at `rel` (its file `path`) is already what inputs
+    /// `key` render: the same key, and the file untouched since. Such a
+    /// page is carried into this build's ledger.
+    pub fn holds(&self, rel: &str, path: &Path, key: Oid) -> bool {
+        let Some((k, s)) = self.before.get(rel) else {
+            return false;
+        };
+        let same = *k == key && stamp(path).as_ref() == Some(s);
+        if same {
+            self.note(rel, key, *s);
+        }
+        same
+    }
+
+    /// Notes a page written (or found equal) from inputs `key`.
+    pub fn wrote(&self, rel: &str, path: &Path, key: Oid) {
+        if let Some(s) = stamp(path) {
+            self.note(rel, key, s);
+        }
+    }
+
+    fn note(&self, rel: &str, key: Oid, stamp: Stamp) {
+        let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
+        now.insert(rel.to_string(), (key, stamp));
+    }
+
+    /// This build's ledger.
+    pub fn into_pages(self) -> Pages {
+        self.now.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn encode(sites: &[(Folder, &Pages)]) -> Vec<u8> {
+    let mut w = Vec::new();
+    cachefile::put_u32(&mut w, sites.len());
+    for ((dev, ino), pages) in sites {
+        w.extend_from_slice(&dev.to_le_bytes());
+        w.extend_from_slice(&ino.to_le_bytes());
+        cachefile::put_u32(&mut w, pages.len());
+        for (rel, (key, stamp)) in *pages {
+            cachefile::put_bytes(&mut w, rel.as_bytes());
+            w.extend_from_slice(key.as_bytes());
+            for n in stamp {
+                w.extend_from_slice(&n.to_le_bytes());
+            }
+        }
+    }
+    w
+}
+
+fn decode(body: &[u8]) -> Option<HashMap<Folder, Pages>> {
+    let mut r = Reader(body);
+    let mut out = HashMap::new();
+    for _ in 0..r.u32()?.min(2) {
+        let folder = (r.i64()?, r.i64()?);
+        let n = r.u32()?;
+        // Each entry takes at least 4 + 20 + 56 bytes: no count can make
+        // us allocate more than the file holds.
+        let mut pages = Pages::with_capacity(n.min(r.0.len() / 80));
+        for _ in 0..n {
+            let rel = r.string()?;
+            let key = r.oid()?;
+            let mut stamp: Stamp = Default::default();
+            for x in &mut stamp {
+                *x = r.i64()?;
+            }
+            pages.insert(rel, (key, stamp));
+        }
+        out.insert(folder, pages);
+    }
+    r.0.is_empty().then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ledgers_read_back_what_was_saved_and_nothing_from_a_damaged_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pages-x");
+        let key = Oid::hash_object(git2::ObjectType::Blob, b"k").unwrap();
+        let pages: Pages = [("a/index.html".to_string(), (key, [1, 2, 3, 4, 5, 6, 7]))].into();
+        Ledgers::save(&file, &[(Some((1, 2)), &pages), (None, &Pages::new())]);
+        let mut read = Ledgers::open(file.clone());
+        assert_eq!(read.take(Some((1, 2))), pages);
+        assert!(read.take(Some((1, 3))).is_empty());
+
+        let mut bytes = std::fs::read(&file).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&file, bytes).unwrap();
+        assert!(Ledgers::open(file).take(Some((1, 2))).is_empty());
+    }
+}
