@@ -179,7 +179,7 @@ pub struct Common {
     /// The time deadline rules are judged at, RFC 3339 with offset (default: now)
     #[arg(long, value_name = "TIME", value_parser = parse_now)]
     pub now: Option<Instant>,
-    /// Walk all of history and read every record, instead of reusing the caches in .git/baton/
+    /// Walk all of history and read every record (and, for build, render every page) instead of reusing the caches in .git/baton/
     #[arg(long)]
     pub no_cache: bool,
 }
@@ -437,8 +437,12 @@ fn current_person(root: &std::path::Path) -> Option<String> {
 }
 
 fn built_summary(b: &crate::site::Built) -> String {
+    let kept = match b.kept {
+        0 => String::new(),
+        n => format!(", {n} unchanged"),
+    };
     format!(
-        "built {} pages into {} ({} error{}, {} warning{} in the records)",
+        "built {} pages{kept} into {} ({} error{}, {} warning{} in the records)",
         b.pages,
         b.out.display(),
         b.errors,

@@ -370,89 +370,165 @@ fn rebuilds_write_only_what_changed() {
     assert!(repo.file("public/releases/1.1.0/index.html").is_file());
 }
 
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// `(pages, unchanged)` from a build's summary line.
+fn kept_of(stderr: &[u8]) -> (usize, usize) {
+    let text = String::from_utf8_lossy(stderr);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("built "))
+        .unwrap_or_else(|| panic!("no summary in {text}"));
+    let number = |after: &str| -> usize {
+        line.split(after)
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let pages = number(" pages");
+    let kept = if line.contains(" unchanged") {
+        number(" unchanged")
+    } else {
+        0
+    };
+    (pages, kept)
+}
+
 /// Pages whose inputs did not change are not rendered again (the ledger
 /// under .git/baton/ says what each kept page was made from): a kept page
-/// altered on disk, a record edit, a theme change and a changed `--now`
-/// must all still give exactly what a build from scratch gives.
+/// altered on disk, a record edit, a theme change, a changed `--now` and
+/// `--no-cache` must all still give exactly what a build from scratch gives.
 #[test]
 fn kept_pages_are_used_only_while_their_inputs_and_files_are_unchanged() {
     let repo = Repo::with_team();
     shipped_release(&repo, "1.0.0", "minor", "2026-01");
     shipped_release(&repo, "1.1.0", "minor", "2026-02");
-    let build = |now: &str| {
-        repo.baton()
+    let build_with = |now: &str, extra: &[&str]| -> (usize, usize) {
+        let out = repo
+            .baton()
             .args(["build", "--now", now])
+            .args(extra)
             .assert()
             .success();
+        kept_of(&out.get_output().stderr)
     };
-    let fresh_equals_public = |now: &str, why: &str| {
+    let build = |now: &str| build_with(now, &[]);
+    let same_as_fresh = |now: &str, why: &str| {
         let fresh = tempfile::tempdir().unwrap();
         let out = fresh.path().join("site");
         repo.baton()
-            .args(["build", "--now", now, "--out"])
+            .args(["build", "--no-cache", "--now", now, "--out"])
             .arg(&out)
             .assert()
             .success();
-        for page in [
-            "index.html",
-            "releases/1.0.0/index.html",
-            "releases/1.1.0/index.html",
-        ] {
-            assert_eq!(
-                read(&repo.file("public").join(page)),
-                read(&out.join(page)),
-                "{page}: {why}"
-            );
-        }
+        assert!(
+            tree(&repo.file("public")) == tree(&out),
+            "{why}: the site differs from a build from scratch"
+        );
     };
+    let settle = || std::thread::sleep(std::time::Duration::from_millis(2200));
+
+    // Pages are noted once their files are two seconds old; both kept
+    // sites then hold every page, and an unchanged rebuild renders none.
     build(NOW);
-    build(NOW); // .public.baton-prev now holds the first build, with its ledger
-    assert!(
-        std::fs::read_dir(repo.file(".git/baton"))
-            .unwrap()
-            .any(|e| e
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with("pages-")),
-        "the build keeps a ledger"
-    );
+    build(NOW);
+    settle();
+    build(NOW);
+    build(NOW);
+    let (pages, kept) = build(NOW);
+    assert!(pages > 5);
+    assert_eq!(kept, pages, "an unchanged rebuild renders no page");
+    same_as_fresh(NOW, "unchanged");
 
     // A kept page altered on disk (same size) is rendered again.
-    let kept = repo.file(".public.baton-prev/releases/1.0.0/index.html");
-    let text = read(&kept);
-    std::fs::write(&kept, text.replacen("<html", "<htmX", 1)).unwrap();
-    build(NOW);
-    fresh_equals_public(NOW, "an altered kept page is rendered again");
+    let kept_page = repo.file(".public.baton-prev/releases/1.0.0/index.html");
+    let text = read(&kept_page);
+    std::fs::write(&kept_page, text.replacen("<html", "<htmX", 1)).unwrap();
+    let (pages, kept) = build(NOW);
+    assert_eq!(kept, pages - 1, "only the altered page is rendered");
+    same_as_fresh(NOW, "an altered kept page");
 
-    // A record edit reaches its page (and the lists), through both kept sites.
+    // --no-cache renders every page.
+    assert_eq!(build_with(NOW, &["--no-cache"]).1, 0);
+
+    // A record edit reaches its page and the lists, in both kept sites.
     let edited = repo
         .read(&rel_path("1.1.0", "release.md"))
         .replace("title: Release 1.1.0", "title: Edited Title");
     repo.write(&rel_path("1.1.0", "release.md"), &edited);
-    build(NOW);
+    let (_, kept) = build(NOW);
+    assert!(kept < pages, "the edited release's pages are rendered");
     build(NOW);
     assert!(read(&repo.file("public/releases/1.1.0/index.html")).contains("Edited Title"));
-    fresh_equals_public(NOW, "a record edit is rendered");
+    same_as_fresh(NOW, "a record edit");
 
     // A theme that changes a template shared by every page.
     repo.write("content/site.yaml", "title: Test\ntheme: ours\n");
     let base = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/base.html"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/base.html"),
     )
     .unwrap()
     .replace("Built by baton.", "Built by baton, our way.");
     repo.write("themes/ours/templates/base.html", &base);
-    build(NOW);
+    assert_eq!(build(NOW).1, 0, "a theme change renders every page");
     build(NOW);
     assert!(read(&repo.file("public/releases/1.0.0/index.html")).contains("our way"));
-    fresh_equals_public(NOW, "a theme change renders every page");
+    same_as_fresh(NOW, "a theme change");
 
-    // Another clock changes what every page says.
+    // Another clock: what the status page says changes.
     let later = "2027-01-01T00:00:00Z";
     build(later);
     build(later);
-    fresh_equals_public(later, "a new --now is rendered");
+    same_as_fresh(later, "a new --now");
+}
+
+/// A theme that reads the environment makes pages that equal contexts do
+/// not determine: no page of it is ever kept.
+#[test]
+fn a_theme_reading_the_environment_is_always_rendered() {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "minor", "2026-01");
+    repo.write("content/site.yaml", "title: Test\ntheme: env\n");
+    repo.write(
+        "themes/env/templates/team.html",
+        "{% extends \"base.html\" %}{% block main %}<h1>Deployed to {{ get_env(name=\"BATON_TEST_TARGET\", default=\"nowhere\") }}</h1>{% endblock main %}",
+    );
+    let build = |target: &str| {
+        let out = repo
+            .baton()
+            .env("BATON_TEST_TARGET", target)
+            .args(["build", "--now", NOW])
+            .assert()
+            .success();
+        kept_of(&out.get_output().stderr).1
+    };
+    build("staging");
+    build("staging");
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    build("staging");
+    build("staging");
+    assert_eq!(build("production"), 0);
+    assert!(read(&repo.file("public/team/index.html")).contains("Deployed to production"));
 }
 
 /// `serve` answers from the list of files a build would write and renders

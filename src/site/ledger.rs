@@ -1,14 +1,17 @@
 //! What each page of a built site was rendered from: for every page, a key
-//! of its inputs (the theme and the page's whole template context) and the
-//! stamp its file had when written. A build that reuses the site before
+//! of its inputs (the theme, this baton, and the page's whole template
+//! context) and the stamp of its file. A build that reuses the site before
 //! last as its starting folder renders again only the pages whose key or
-//! file changed; every other page is known to be right already.
+//! file changed; every other page is what a render would make.
 //!
-//! Ledgers live in `.git/baton/pages-<key>` (one file per output folder,
-//! holding the ledgers of the site and of the site kept before it), named
-//! by the folder's device and inode so a ledger is never applied to
-//! another folder. A damaged or foreign file is ignored: pages are then
-//! rendered and compared as if there were no ledger.
+//! Ledgers live in `.git/baton/pages-<key>`, one file per output folder
+//! (named by its path), holding the ledgers of the site and of the site
+//! kept before it, each under its folder's device and inode. What makes a
+//! page safe to keep is its file's own stamp (size, times, device, inode):
+//! a file changed, replaced or recreated since never matches. A stamp is
+//! noted only once the file is two seconds old, so a second write within
+//! one clock tick cannot hide behind it. A damaged or foreign ledger is
+//! ignored: pages are then rendered and compared as without one.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -119,9 +122,13 @@ impl Ledger {
         same
     }
 
-    /// Notes a page written (or found equal) from inputs `key`.
+    /// Notes a page written (or found equal) from inputs `key`, once its
+    /// file is settled (see the module's note).
     pub fn wrote(&self, rel: &str, path: &Path, key: Oid) {
-        if let Some(s) = stamp(path) {
+        let meta = std::fs::symlink_metadata(path).ok().filter(|m| m.is_file());
+        if let Some(meta) = meta.filter(crate::content::texts::settled)
+            && let Some(s) = crate::content::texts::stamp(&meta)
+        {
             self.note(rel, key, s);
         }
     }

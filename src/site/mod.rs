@@ -36,6 +36,8 @@ pub struct BuildOptions {
 pub struct Built {
     pub out: PathBuf,
     pub pages: usize,
+    /// Pages not rendered, because the kept site held them from the same inputs.
+    pub kept: usize,
     pub errors: usize,
     pub warnings: usize,
 }
@@ -56,7 +58,12 @@ pub fn build(opts: &BuildOptions) -> Result<Built, Fatal> {
             "warning: no base_url in content/site.yaml and no --base-url: the feed, sitemap and canonical links point at {FALLBACK_BASE_URL}"
         );
     }
-    build_from(&checked, &out, opts.base_url.as_deref())
+    build_from(
+        &checked,
+        &out,
+        opts.base_url.as_deref(),
+        !opts.check.no_cache,
+    )
 }
 
 /// A base URL, checked, with a trailing slash.
@@ -76,17 +83,28 @@ pub fn base(url: &str) -> Result<String, Fatal> {
 }
 
 /// Renders every page of an already checked project and publishes it to
-/// `out`. Each page goes to disk as soon as it is rendered.
-pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Result<Built, Fatal> {
+/// `out`. Each page goes to disk as soon as it is rendered; with `reuse`,
+/// pages the kept site holds from the same inputs are not rendered again.
+pub fn build_from(
+    checked: &Checked,
+    out: &Path,
+    base_url: Option<&str>,
+    reuse: bool,
+) -> Result<Built, Fatal> {
     let mut clock = check::Phases::new();
     let theme = theme_of(checked)?;
     let files = paths(checked, &theme);
-    // Ledgers of what each page was rendered from, under .git/baton/.
-    let ledgers = git2::Repository::discover(&checked.content.root)
-        .ok()
+    // Ledgers of what each page was rendered from, under .git/baton/ (where
+    // the system can tell files apart, and the templates are pure).
+    let ledgers = (reuse && cfg!(unix) && theme.pure)
+        .then(|| git2::Repository::discover(&checked.content.root).ok())
+        .flatten()
         .map(|repo| {
-            let site = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
-            crate::cachefile::file(repo.path(), "pages", site.as_os_str().as_encoded_bytes())
+            crate::cachefile::file(
+                repo.path(),
+                "pages",
+                output::identity(out).as_encoded_bytes(),
+            )
         });
     let stage = output::Staging::begin(out, &files, ledgers)?;
     render_with(
@@ -98,11 +116,13 @@ pub fn build_from(checked: &Checked, out: &Path, base_url: Option<&str>) -> Resu
         &|rel, bytes| stage.put(&rel, &bytes),
     )?;
     clock.lap("render");
+    let kept = stage.kept();
     stage.commit()?;
     clock.lap("publish");
     Ok(Built {
         out: out.to_path_buf(),
         pages: files.iter().filter(|p| p.ends_with(".html")).count(),
+        kept,
         errors: checked.status.errors(),
         warnings: checked.status.warnings(),
     })
@@ -443,15 +463,19 @@ fn render_with(
         Data::Ready(Context::new()),
     );
 
+    // When the check ran and what it found are on the status page only:
+    // every other page depends on its own records alone, so it stays the
+    // same (and need not be rendered again) until they change.
     let site = json!({
         "title": title,
         "description": content.site.description,
         "base_url": base_url,
         "repo_url": content.site.repo_url,
-        "generated": generated,
-        "errors": status.errors(),
-        "warnings": status.warnings(),
     });
+    let mut status_site = site.clone();
+    status_site["generated"] = generated.into();
+    status_site["errors"] = status.errors().into();
+    status_site["warnings"] = status.warnings().into();
     if let Some(p) = only {
         pages.retain(|page| page.0 == p);
     }
@@ -474,7 +498,8 @@ fn render_with(
         .into_par_iter()
         .try_for_each(|(path, template, page_title, data)| {
             // The context is made as one JSON object: what is hashed for
-            // the page's key is, by construction, all the template sees.
+            // the page's key is, by construction, all the data the template
+            // gets (the theme's id covers the templates and baton itself).
             let mut ctx: serde_json::Map<String, serde_json::Value> = match data {
                 Data::Ready(ctx) => into_map(ctx),
                 Data::Index => into_map(index()),
@@ -498,6 +523,7 @@ fn render_with(
                 "../".repeat(depth)
             };
             let url_path = path.trim_end_matches("index.html");
+            let site = if path == "index.html" { &status_site } else { &site };
             ctx.insert("site".into(), site.clone());
             ctx.insert("root".into(), root.into());
             ctx.insert("page".into(), json!({"title": page_title, "path": url_path, "url": format!("{base_url}{url_path}"), "section": url_path.split('/').next().unwrap_or("")}));

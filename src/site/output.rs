@@ -33,6 +33,7 @@ pub struct Staging {
     ledger: Ledger,
     ledger_file: Option<PathBuf>,
     replaced: Option<(Option<ledger::Folder>, Pages)>,
+    kept: std::sync::atomic::AtomicUsize,
 }
 
 impl Staging {
@@ -66,6 +67,7 @@ impl Staging {
             ledger: Ledger::default(),
             ledger_file: None,
             replaced: None,
+            kept: Default::default(),
         };
         // Claim the site before last (a rename: one build wins it) and prune
         // it to the wanted paths; anything odd about it, and the site is
@@ -91,7 +93,16 @@ impl Staging {
     /// Whether the page at `rel` in the folder is already what inputs `key`
     /// render (then it need not be rendered at all).
     pub fn holds(&self, rel: &str, key: git2::Oid) -> bool {
-        self.reused && self.ledger.holds(rel, &self.tmp.join(rel), key)
+        let held = self.reused && self.ledger.holds(rel, &self.tmp.join(rel), key);
+        if held {
+            self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        held
+    }
+
+    /// How many pages were held, not rendered.
+    pub fn kept(&self) -> usize {
+        self.kept.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Puts one page in, rendered from inputs `key`.
@@ -160,11 +171,28 @@ impl Staging {
 
 impl Drop for Staging {
     /// A build that fails keeps its folder as the next build's starting
-    /// point (every file in it is compared before it is reused), else removes it.
+    /// point (a page in it is used only if the ledger's stamp still matches
+    /// its file, else rendered and compared), else removes it.
     fn drop(&mut self) {
         if !self.done && fs::rename(&self.tmp, &self.prev).is_err() {
             remove(&self.tmp);
         }
+    }
+}
+
+/// What names an output folder for its ledgers: its absolute path, with
+/// the parent's symlinks resolved where it exists (so `public` and
+/// `./public/` share one).
+pub fn identity(out: &Path) -> std::ffi::OsString {
+    let absolute = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+    let name = absolute.file_name().map(|n| n.to_os_string());
+    let parent = absolute
+        .parent()
+        .and_then(|p| fs::canonicalize(p).ok())
+        .unwrap_or_else(|| absolute.parent().map(Path::to_path_buf).unwrap_or_default());
+    match name {
+        Some(n) => parent.join(n).into_os_string(),
+        None => absolute.into_os_string(),
     }
 }
 

@@ -18,8 +18,11 @@ static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default"
 pub struct Theme {
     pub tera: Tera,
     /// What the templates render with: their names and sources, and this
-    /// version of baton (whose filters and escaping they use).
+    /// build of baton (whose filters and escaping they use).
     pub id: git2::Oid,
+    /// The templates make pages from their context alone: they do not read
+    /// the environment (tera's `get_env`), so equal contexts make equal pages.
+    pub pure: bool,
     /// Static files: path relative to the site root, and bytes.
     pub statics: Vec<(String, Vec<u8>)>,
 }
@@ -88,7 +91,14 @@ pub fn load(root: &Path, name: Option<&str>) -> Result<Theme, Fatal> {
         }
     }
     templates.sort();
-    let mut all = format!("baton {}\n", env!("CARGO_PKG_VERSION")).into_bytes();
+    let pure = !templates.iter().any(|(_, text)| text.contains("get_env"));
+    // This baton: its version, and the stamp of the program file itself,
+    // so a rebuilt or upgraded baton never trusts pages an older one made.
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .and_then(|m| crate::content::texts::stamp(&m));
+    let mut all = format!("baton {} {exe:?}\n", env!("CARGO_PKG_VERSION")).into_bytes();
     for (name, text) in &templates {
         for part in [name, text] {
             all.extend_from_slice(&part.len().to_le_bytes());
@@ -100,7 +110,12 @@ pub fn load(root: &Path, name: Option<&str>) -> Result<Theme, Fatal> {
     tera.set_escape_fn(escape);
     tera.add_raw_templates(templates)
         .map_err(|e| template_error(&e))?;
-    Ok(Theme { tera, id, statics })
+    Ok(Theme {
+        tera,
+        id,
+        pure,
+        statics,
+    })
 }
 
 /// What tells whether a theme's files changed: each file's path, size,
