@@ -172,10 +172,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
             let (signer, roster) = match kept {
                 Some(known) => known,
                 None => {
-                    let known = (
-                        Arc::new(identities.signer(commit)?),
-                        identities.roster_before(commit)?,
-                    );
+                    let known = identities.judged(commit)?;
                     if let Some(k) = &opts.signers {
                         k.put(root, commit, known.0.clone(), known.1.clone());
                     }

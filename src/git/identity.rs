@@ -86,7 +86,7 @@ pub struct Identities<'g> {
     rosters: HashMap<Option<Oid>, Arc<Roster>>,
     mailmaps: HashMap<Oid, Rc<Mailmap>>,
     governors: HashMap<Option<Oid>, Rc<Vec<String>>>,
-    signers: HashMap<Oid, Signer>,
+    signers: HashMap<Oid, Arc<Signer>>,
     /// Commits the history walk read.
     walked: Option<&'g HashMap<Oid, CommitInfo>>,
     /// Commits read since.
@@ -159,12 +159,18 @@ impl<'g> Identities<'g> {
     }
 
     /// The signer of a commit, judged by the roster in its first parent.
-    pub fn signer(&mut self, commit: Oid) -> Result<Signer, Fatal> {
+    pub fn signer(&mut self, commit: Oid) -> Result<Arc<Signer>, Fatal> {
+        Ok(self.judged(commit)?.0)
+    }
+
+    /// The signer of a commit and the roster it was judged by (the one in
+    /// its first parent), found together.
+    pub fn judged(&mut self, commit: Oid) -> Result<(Arc<Signer>, Arc<Roster>), Fatal> {
+        let regime = self.regime_before(commit)?;
         if let Some(s) = self.signers.get(&commit) {
-            return Ok(s.clone());
+            return Ok((s.clone(), regime.roster));
         }
         let info = self.info(commit)?;
-        let regime = self.regime_before(commit)?;
         let time = git2::Time::new(info.seconds, info.offset_minutes);
         let (name, email) = match &regime.mailmap {
             Some(m) => git2::Signature::new(&info.name, &info.email.to_lowercase(), &time)
@@ -198,13 +204,9 @@ impl<'g> Identities<'g> {
             keys: person.map(|p| p.signing_keys.clone()).unwrap_or_default(),
             signed: info.signed,
         };
+        let signer = Arc::new(signer);
         self.signers.insert(commit, signer.clone());
-        Ok(signer)
-    }
-
-    /// The roster as it stood before a commit (in its first parent).
-    pub fn roster_before(&mut self, commit: Oid) -> Result<Arc<Roster>, Fatal> {
-        Ok(self.regime_before(commit)?.roster)
+        Ok((signer, regime.roster))
     }
 
     /// Whether the commit's author was a governor per its first parent.
