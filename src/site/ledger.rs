@@ -47,11 +47,12 @@ pub fn folder(path: &Path) -> Option<Folder> {
     }
 }
 
-/// The stamp of a regular file (never a symlink's target).
-pub fn stamp(path: &Path) -> Option<Stamp> {
+/// The stamp of a regular file (never a symlink's target); with `settled`,
+/// only once the file is two seconds old.
+fn stamp(path: &Path, settled: bool) -> Option<Stamp> {
     let meta = std::fs::symlink_metadata(path)
         .ok()
-        .filter(|m| m.is_file())?;
+        .filter(|m| m.is_file() && (!settled || crate::content::texts::settled(m)))?;
     crate::content::texts::stamp(&meta)
 }
 
@@ -115,7 +116,7 @@ impl Ledger {
         let Some((k, s)) = self.before.get(rel) else {
             return false;
         };
-        let same = *k == key && stamp(path).as_ref() == Some(s);
+        let same = *k == key && stamp(path, false).as_ref() == Some(s);
         if same {
             self.note(rel, key, *s);
         }
@@ -125,10 +126,7 @@ impl Ledger {
     /// Notes a page written (or found equal) from inputs `key`, once its
     /// file is settled (see the module's note).
     pub fn wrote(&self, rel: &str, path: &Path, key: Oid) {
-        let meta = std::fs::symlink_metadata(path).ok().filter(|m| m.is_file());
-        if let Some(meta) = meta.filter(crate::content::texts::settled)
-            && let Some(s) = crate::content::texts::stamp(&meta)
-        {
+        if let Some(s) = stamp(path, true) {
             self.note(rel, key, s);
         }
     }
