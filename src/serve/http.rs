@@ -106,9 +106,10 @@ pub fn handle(request: Request, shared: &Shared) {
     );
 }
 
-/// Renders a file not rendered since the last rebuild: a release or
-/// incident page alone, anything else with the whole site (kept for later
-/// requests). Results of a rebuild that has since been replaced are dropped.
+/// Renders a file not rendered since the last rebuild: an HTML page alone,
+/// anything else (the feed, the sitemap, status.json) with the whole site
+/// (kept for later requests). Results of a rebuild that has since been
+/// replaced are dropped.
 fn render(shared: &Shared, key: &str) -> Option<Arc<Vec<u8>>> {
     // A rebuild may land while rendering: render again from the newer check
     // (a few times at most), so a reloaded page never shows the old one.

@@ -234,27 +234,34 @@ pub fn paths(checked: &Checked, theme: &theme::Theme) -> Vec<String> {
         .collect()
 }
 
-/// Renders a single release or incident page (`releases/V/index.html`,
-/// `incidents/ID/index.html`) without the rest of the site: what `serve`
-/// needs to answer a request right after an edit. `None` for other paths.
+/// Renders one HTML page of the site without the rest: what `serve` needs
+/// to answer a request right after an edit. A release or incident page is
+/// made from its own context alone; the other pages from the summaries of
+/// every release and incident. `None` for files that are not HTML pages
+/// (the feed, the sitemap, status.json, the theme's static files) or not
+/// in the site.
 pub fn render_page(
     checked: &Checked,
     theme: &theme::Theme,
     base_url: Option<&str>,
     path: &str,
 ) -> Result<Option<Vec<u8>>, Fatal> {
-    let single = path.strip_suffix("/index.html").is_some_and(|p| {
-        p.strip_prefix("releases/")
-            .or_else(|| p.strip_prefix("incidents/"))
-            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
-    });
-    if !single {
+    if !path.ends_with(".html") {
         return Ok(None);
     }
     Ok(collect(checked, theme, base_url, Some(path))?
         .into_iter()
         .find(|(p, _)| p == path)
         .map(|(_, bytes)| bytes))
+}
+
+/// Whether a page is one release's or one incident's.
+fn is_single(path: &str) -> bool {
+    path.strip_suffix("/index.html").is_some_and(|p| {
+        p.strip_prefix("releases/")
+            .or_else(|| p.strip_prefix("incidents/"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    })
 }
 
 /// Where each rendered file goes: (relative path, bytes).
@@ -298,7 +305,10 @@ fn render_with(
     let now = status.now;
     let generated = view::when(now);
 
-    let wanted = |page: fn(&str) -> String, id: &str| only.is_none_or(|p| p == page(id));
+    // A single release or incident page needs no other release or incident;
+    // every other page needs the summaries of all of them.
+    let wanted =
+        |page: fn(&str) -> String, id: &str| only.is_none_or(|p| !is_single(p) || p == page(id));
     // Release pages build their full context as they render; list pages
     // need only summaries.
     let views: Vec<&crate::model::ReleaseView> = status
