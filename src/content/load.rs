@@ -250,7 +250,7 @@ fn settled(dir: &Path) -> bool {
 
 /// One folder two levels down (`releases/<version>/`, `incidents/<id>/`,
 /// or one outside the layout): its records and what is wrong in it.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Folder {
     found: Vec<Finding>,
     release: Option<Arc<ReleaseFiles>>,
@@ -371,11 +371,7 @@ pub fn load_with(
     let (mut releases, mut incidents) = (Vec::new(), Vec::new());
     for folder in folders {
         // Moved out unless the memo keeps the folder too.
-        let folder = Arc::try_unwrap(folder).unwrap_or_else(|kept| Folder {
-            found: kept.found.clone(),
-            release: kept.release.clone(),
-            incident: kept.incident.clone(),
-        });
+        let folder = Arc::unwrap_or_clone(folder);
         findings.extend(folder.found);
         releases.extend(folder.release);
         incidents.extend(folder.incident);

@@ -112,7 +112,9 @@ pub fn build_from(
         &theme,
         base_url,
         None,
-        Some(&stage),
+        // Without a ledger (--no-cache, a theme reading the environment),
+        // no page is keyed: hashing contexts would be work for nothing.
+        stage.keeps_ledger().then_some(&stage),
         &|rel, bytes| stage.put(&rel, &bytes),
     )?;
     clock.lap("render");

@@ -100,6 +100,11 @@ impl Staging {
         held
     }
 
+    /// Whether pages are noted in a ledger (else keys are not worth making).
+    pub fn keeps_ledger(&self) -> bool {
+        self.ledger_file.is_some()
+    }
+
     /// How many pages were held, not rendered.
     pub fn kept(&self) -> usize {
         self.kept.load(std::sync::atomic::Ordering::Relaxed)
