@@ -146,12 +146,11 @@ for n in "${sizes[@]}"; do
   # Cold as in a fresh clone: no cache and no earlier site in --out to replace.
   hf build_cold "$cold_builds" 0 -i --prepare "rm -rf $cache $site" "$build"
   codes build_cold
-  # Warm: the cache and the site of the last cold build are there (a rebuild).
-  # Real rebuilds come seconds apart, and a page file is trusted from the
-  # ledger only once it is two seconds old (a same-tick rewrite could hide
-  # behind its stamp): each run starts 2.1 s after the last (not timed).
+  # Warm: the cache and the site of the last cold build are there (a rebuild,
+  # back to back: builds alternate between two folders, and a page is kept
+  # from the second rebuild into its folder on).
   say "   build, warm cache..."
-  hf build_warm "$runs" "$warm" -i --prepare "sleep 2.1" "/usr/bin/time -a -o $work/build$n.rss -f %M $build"
+  hf build_warm "$runs" "$warm" -i "/usr/bin/time -a -o $work/build$n.rss -f %M $build"
   codes build_warm
   build_kb=$(median_kb "$work/build$n.rss")
   pages=$(find "$site" -name '*.html' | wc -l)

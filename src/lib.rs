@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod content;
 pub mod demo;
+pub mod digest;
 pub mod error;
 pub mod finding;
 pub mod git;

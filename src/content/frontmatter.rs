@@ -87,10 +87,9 @@ pub fn whole_yaml(raw: &str) -> Document {
 impl Document {
     /// The id git gives a blob holding `text`.
     pub fn blob_id(&self) -> git2::Oid {
-        *self.blob.get_or_init(|| {
-            git2::Oid::hash_object(git2::ObjectType::Blob, self.text.as_bytes())
-                .expect("hashing bytes in memory")
-        })
+        *self
+            .blob
+            .get_or_init(|| crate::digest::blob_id(self.text.as_bytes()))
     }
 
     /// The file line (1-based) of a key path such as `["deploy_window", "start"]`

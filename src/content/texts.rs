@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use crate::cachefile::{Reader, put_bytes, put_u32, seal, unseal};
 
 /// The first bytes of the file; the digit is the format version.
-const MAGIC: &[u8] = b"baton texts cache 1\n";
+const MAGIC: &[u8] = b"baton texts cache 2\n";
 
 /// Size, modification time (s, ns), status-change time (s, ns), device, inode.
 pub type Stamp = [i64; 7];
@@ -184,6 +184,6 @@ mod tests {
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
         assert!(decode(&flipped).is_none());
-        assert!(decode(b"baton texts cache 0\n").is_none());
+        assert!(decode(b"baton texts cache 1\n").is_none());
     }
 }

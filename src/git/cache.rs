@@ -4,7 +4,7 @@
 //!
 //! Nothing in the cache is taken on trust. It names the head it was walked
 //! from and the paths it covers; a file that is truncated, altered (its
-//! SHA-1 checksum no longer matches), from another version of baton or
+//! checksum no longer matches), from another version of baton or
 //! about other paths is ignored and rebuilt. If HEAD moved, the new commits
 //! are walked and joined to the cached answers only when the cached head is
 //! an ancestor of HEAD and every open question leads back to it; otherwise
@@ -21,7 +21,7 @@ use crate::git::graph::CommitGraph;
 use crate::git::provenance::{self, CommitInfo, GuardedChange, History, Paths};
 
 /// The first bytes of a cache file; the digit is the format version.
-const MAGIC: &[u8] = b"baton provenance cache 2\n";
+const MAGIC: &[u8] = b"baton provenance cache 3\n";
 
 /// Where the cache lives, and whether to use it.
 pub struct Cache {

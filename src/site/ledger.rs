@@ -8,10 +8,12 @@
 //! (named by its path), holding the ledgers of the site and of the site
 //! kept before it, each under its folder's device and inode. What makes a
 //! page safe to keep is its file's own stamp (size, times, device, inode):
-//! a file changed, replaced or recreated since never matches. A stamp is
-//! noted only once the file is two seconds old, so a second write within
-//! one clock tick cannot hide behind it. A damaged or foreign ledger is
-//! ignored: pages are then rendered and compared as without one.
+//! a file changed, replaced or recreated since never matches. As in git's
+//! index, a page whose file was modified or changed no earlier than the
+//! ledger itself was written is not trusted (it is rendered and compared),
+//! so a second write within one clock tick cannot hide behind an equal
+//! stamp. A damaged or foreign ledger is ignored: pages are then rendered
+//! and compared as without one.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,7 +24,7 @@ use git2::Oid;
 use crate::cachefile::{self, Reader};
 use crate::content::texts::Stamp;
 
-const MAGIC: &[u8] = b"baton-pages 1\n";
+const MAGIC: &[u8] = b"baton-pages 2\n";
 
 /// A folder's identity: device and inode (renames keep it).
 pub type Folder = (i64, i64);
@@ -47,36 +49,61 @@ pub fn folder(path: &Path) -> Option<Folder> {
     }
 }
 
-/// The stamp of a regular file (never a symlink's target); with `settled`,
-/// only once the file is two seconds old.
-fn stamp(path: &Path, settled: bool) -> Option<Stamp> {
+/// The stamp of a regular file (never a symlink's target).
+fn stamp(path: &Path) -> Option<Stamp> {
     let meta = std::fs::symlink_metadata(path)
         .ok()
-        .filter(|m| m.is_file() && (!settled || crate::content::texts::settled(m)))?;
+        .filter(|m| m.is_file())?;
     crate::content::texts::stamp(&meta)
+}
+
+/// A time as (seconds, nanoseconds), the way stamps hold it.
+pub type Time = (i64, i64);
+
+/// Whether a file with stamp `s` was last modified and changed strictly
+/// before `time` (stamps: size, mtime s, ns, ctime s, ns, device, inode).
+fn before(s: &Stamp, time: Time) -> bool {
+    (s[1], s[2]) < time && (s[3], s[4]) < time
 }
 
 /// The ledgers of one output folder's sites, read at the start of a build.
 pub struct Ledgers {
     file: PathBuf,
     by_folder: HashMap<Folder, Pages>,
+    /// When the file was written (its modification time).
+    written: Time,
 }
 
 impl Ledgers {
     /// Reads `file`; nothing when it is missing, damaged or not ours.
     pub fn open(file: PathBuf) -> Ledgers {
-        let by_folder = std::fs::read(&file)
-            .ok()
-            .and_then(|bytes| decode(cachefile::unseal(MAGIC, &bytes)?))
-            .unwrap_or_default();
-        Ledgers { file, by_folder }
+        let read = || -> Option<(HashMap<Folder, Pages>, Time)> {
+            use std::io::Read;
+            let mut f = std::fs::File::open(&file).ok()?;
+            let meta = f.metadata().ok()?;
+            let written = crate::content::texts::stamp(&meta).map(|s| (s[1], s[2]))?;
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).ok()?;
+            Some((decode(cachefile::unseal(MAGIC, &bytes)?)?, written))
+        };
+        let (by_folder, written) = read().unwrap_or_default();
+        Ledgers {
+            file,
+            by_folder,
+            written,
+        }
     }
 
-    /// The ledger of the site in `folder`, taken out.
+    /// The ledger of the site in `folder`, taken out: only its pages whose
+    /// files were last changed before the ledger was written (the others
+    /// may have changed again within the same clock tick, as in git's
+    /// "racy clean" entries; they will be rendered and compared).
     pub fn take(&mut self, folder: Option<Folder>) -> Pages {
-        folder
+        let mut pages = folder
             .and_then(|f| self.by_folder.remove(&f))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        pages.retain(|_, (_, s)| before(s, self.written));
+        pages
     }
 
     /// Writes the ledgers of the sites now in use (at most two).
@@ -116,17 +143,16 @@ impl Ledger {
         let Some((k, s)) = self.before.get(rel) else {
             return false;
         };
-        let same = *k == key && stamp(path, false).as_ref() == Some(s);
+        let same = *k == key && stamp(path).as_ref() == Some(s);
         if same {
             self.note(rel, key, *s);
         }
         same
     }
 
-    /// Notes a page written (or found equal) from inputs `key`, once its
-    /// file is settled (see the module's note).
+    /// Notes a page written (or found equal) from inputs `key`.
     pub fn wrote(&self, rel: &str, path: &Path, key: Oid) {
-        if let Some(s) = stamp(path, true) {
+        if let Some(s) = stamp(path) {
             self.note(rel, key, s);
         }
     }
@@ -203,5 +229,32 @@ mod tests {
         bytes[last] ^= 1;
         std::fs::write(&file, bytes).unwrap();
         assert!(Ledgers::open(file).take(Some((1, 2))).is_empty());
+    }
+
+    #[test]
+    fn pages_changed_no_earlier_than_the_ledger_was_written_are_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pages-x");
+        let key = Oid::hash_object(git2::ObjectType::Blob, b"k").unwrap();
+        let far = 4_000_000_000; // seconds: long after this test runs
+        let page = |m: i64, c: i64| (key, [1, m, 0, c, 0, 5, 6]);
+        let pages: Pages = [
+            ("old.html".to_string(), page(1, 1)),
+            ("modified-later.html".to_string(), page(far, 1)),
+            ("changed-later.html".to_string(), page(1, far)),
+        ]
+        .into();
+        Ledgers::save(&file, &[(Some((1, 2)), &pages)]);
+        let kept = Ledgers::open(file.clone()).take(Some((1, 2)));
+        assert_eq!(kept.keys().collect::<Vec<_>>(), ["old.html"]);
+
+        // Exactly the ledger's own time is "no earlier" too.
+        let mut ledgers = Ledgers::open(file.clone());
+        let (secs, nanos) = ledgers.written;
+        let tick = [1, secs, nanos, 1, 0, 5, 6];
+        ledgers
+            .by_folder
+            .insert((1, 2), [("same-tick.html".to_string(), (key, tick))].into());
+        assert!(ledgers.take(Some((1, 2))).is_empty());
     }
 }

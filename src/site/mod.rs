@@ -171,17 +171,19 @@ fn collect(
 }
 
 /// The key of everything a page is rendered from: the theme (templates and
-/// baton's version), the template, and the page's whole context.
+/// baton's version), the template, and the page's whole context, as JSON
+/// streamed into the key.
 fn page_key(
     theme: &theme::Theme,
     template: &str,
     ctx: &serde_json::Map<String, serde_json::Value>,
 ) -> git2::Oid {
-    let mut bytes = theme.id.as_bytes().to_vec();
-    bytes.extend_from_slice(template.as_bytes());
-    bytes.push(0);
-    serde_json::to_writer(&mut bytes, ctx).expect("JSON values serialise");
-    git2::Oid::hash_object(git2::ObjectType::Blob, &bytes).expect("hashing bytes in memory")
+    let mut key = crate::digest::Key::new();
+    key.update(theme.id.as_bytes());
+    key.update(template.as_bytes());
+    key.update(&[0]);
+    serde_json::to_writer(&mut key, ctx).expect("JSON values serialise");
+    key.finish()
 }
 
 /// A context made with tera's API, as a JSON object.
