@@ -189,7 +189,8 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         roster: &content.roster,
         origins: &origins,
         rosters: &rosters,
-        git: &git,
+        root_prefix: &git.root_prefix,
+        repo: rules::Repo::new(git.repo.path()),
         graph: &history.graph,
         now,
     };

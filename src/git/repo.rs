@@ -71,22 +71,12 @@ impl GitRepo {
 
     /// The repository path of a project-relative path.
     pub fn repo_path(&self, project_path: &str) -> String {
-        if self.root_prefix.is_empty() {
-            project_path.to_string()
-        } else {
-            format!("{}/{project_path}", self.root_prefix)
-        }
+        repo_path(&self.root_prefix, project_path)
     }
 
     /// The project path of a repository path (unchanged if outside the project).
     pub fn project_path(&self, repo_path: &str) -> String {
-        if self.root_prefix.is_empty() {
-            return repo_path.to_string();
-        }
-        repo_path
-            .strip_prefix(&self.root_prefix)
-            .and_then(|p| p.strip_prefix('/'))
-            .map_or_else(|| repo_path.to_string(), str::to_string)
+        project_path(&self.root_prefix, repo_path)
     }
 
     /// Whether git sees no change to a file against HEAD (for files baton
@@ -120,6 +110,27 @@ impl GitRepo {
             Err(e) => Err(missing(e)),
         }
     }
+}
+
+/// The repository path of a project-relative path, for a project at
+/// `root_prefix` in its work tree.
+pub fn repo_path(root_prefix: &str, project_path: &str) -> String {
+    if root_prefix.is_empty() {
+        project_path.to_string()
+    } else {
+        format!("{root_prefix}/{project_path}")
+    }
+}
+
+/// The project path of a repository path (unchanged if outside the project).
+pub fn project_path(root_prefix: &str, repo_path: &str) -> String {
+    if root_prefix.is_empty() {
+        return repo_path.to_string();
+    }
+    repo_path
+        .strip_prefix(root_prefix)
+        .and_then(|p| p.strip_prefix('/'))
+        .map_or_else(|| repo_path.to_string(), str::to_string)
 }
 
 /// A git error while reading history: most often objects a partial clone lacks.

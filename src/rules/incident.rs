@@ -9,18 +9,26 @@ use crate::finding::{Finding, Rule};
 use crate::model::{Deadline, IncidentState, IncidentView};
 use crate::rules::{Ctx, checklist, people, postmortem};
 use crate::time::{self, Instant, human};
+use rayon::prelude::*;
 
 /// Judges every incident, oldest first.
 pub fn all(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Vec<IncidentView> {
-    ctx.content
+    let judged: Vec<(IncidentView, Vec<Finding>)> = ctx
+        .content
         .incidents
-        .iter()
+        .par_iter()
         .map(|files| {
             let mut found = Vec::new();
             let view = one(ctx, files, &mut found);
             for f in &mut found {
                 f.incident.get_or_insert_with(|| files.id.clone());
             }
+            (view, found)
+        })
+        .collect();
+    judged
+        .into_iter()
+        .map(|(view, found)| {
             out.extend(found);
             view
         })

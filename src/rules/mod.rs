@@ -21,19 +21,23 @@ use crate::content::roster::Roster;
 use crate::error::Fatal;
 use crate::git::identity::{Identities, Signer};
 use crate::git::provenance::GuardedChange;
-use crate::git::repo::GitRepo;
 use crate::model::{Origin, Status, Step};
 use crate::playbook::Playbook;
 use crate::time::Instant;
 
-/// Everything a rule may consult.
+/// Everything a rule may consult. Rules judge releases and incidents in
+/// parallel, so all of it can be shared between threads.
 pub struct Ctx<'a> {
     pub content: &'a Content,
     pub playbook: &'a Playbook,
     pub roster: &'a Roster,
     /// Where each record file stands in git, by project path.
     pub origins: &'a HashMap<String, Origin>,
-    pub git: &'a GitRepo,
+    /// The project root relative to the work tree: `""` or `"sub/dir"`.
+    pub root_prefix: &'a str,
+    /// The repository, for the few questions the history walk does not
+    /// answer (signatures, ancestry the graph does not hold).
+    pub repo: Repo,
     /// The roster each committed record is judged by (before its commit), by path.
     pub rosters: &'a HashMap<String, std::sync::Arc<Roster>>,
     /// The commit graph from the history walk.
@@ -41,7 +45,43 @@ pub struct Ctx<'a> {
     pub now: Instant,
 }
 
+/// A repository handle opened on first use and lent to one rule at a time
+/// (git2's `Repository` may move between threads but not be shared).
+pub struct Repo {
+    git_dir: std::path::PathBuf,
+    open: std::sync::OnceLock<Option<std::sync::Mutex<git2::Repository>>>,
+}
+
+impl Repo {
+    /// The repository whose git directory is `git_dir`, not yet opened.
+    pub fn new(git_dir: &std::path::Path) -> Repo {
+        Repo {
+            git_dir: git_dir.to_path_buf(),
+            open: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// `f` applied to the repository; `None` if it cannot be opened.
+    pub fn with<R>(&self, f: impl FnOnce(&git2::Repository) -> R) -> Option<R> {
+        let repo = self
+            .open
+            .get_or_init(|| git2::Repository::open(&self.git_dir).ok().map(Into::into))
+            .as_ref()?;
+        Some(f(&repo.lock().unwrap_or_else(|e| e.into_inner())))
+    }
+}
+
 impl Ctx<'_> {
+    /// The repository path of a project-relative path.
+    pub fn repo_path(&self, project_path: &str) -> String {
+        crate::git::repo::repo_path(self.root_prefix, project_path)
+    }
+
+    /// The project path of a repository path (unchanged if outside the project).
+    pub fn project_path(&self, repo_path: &str) -> String {
+        crate::git::repo::project_path(self.root_prefix, repo_path)
+    }
+
     /// The record file as a step: who it is attributed to.
     pub fn step(&self, path: &str) -> Step {
         Step {
@@ -74,10 +114,9 @@ impl Ctx<'_> {
         match self.graph.descends(commit, ancestor) {
             Some(answer) => answer,
             None => self
-                .git
                 .repo
-                .graph_descendant_of(commit, ancestor)
-                .unwrap_or(false),
+                .with(|repo| repo.graph_descendant_of(commit, ancestor))
+                .is_some_and(|r| r.unwrap_or(false)),
         }
     }
 }

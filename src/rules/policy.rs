@@ -15,7 +15,7 @@ pub fn check(
     identities: &mut Identities<'_>,
     out: &mut Vec<Finding>,
 ) -> Result<(), Fatal> {
-    let team = ctx.git.repo_path("content/team.yaml");
+    let team = ctx.repo_path("content/team.yaml");
     // The trusted commit is the oldest on HEAD's first-parent chain that adds
     // the roster (changes are newest first). A roster added in an orphan
     // history merged in later is not trusted.
@@ -39,7 +39,7 @@ pub fn check(
         }
         let signer = identities.signer(change.commit)?;
         let governors = identities.governors_before(change.commit)?;
-        let path = ctx.git.project_path(&change.path);
+        let path = ctx.project_path(&change.path);
         let file = path.rsplit('/').next().unwrap_or(&path).to_string();
         out.push(
             Finding::new(Rule::PolicyUnauthorizedChange, &path, 1, format!(

@@ -3,6 +3,7 @@
 //! the release state that follows from them.
 
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+use rayon::prelude::*;
 
 use crate::content::ReleaseFiles;
 use crate::content::records::{GoDecision, Outcome, Release};
@@ -12,8 +13,10 @@ use crate::rules::{Ctx, deploy, gonogo, signoff};
 
 /// Judges every release, oldest first.
 pub fn all(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Vec<ReleaseView> {
+    // First, in order, what each release is judged against: the release
+    // before it, and the earlier folder of the same version.
     let mut previous: Option<&ReleaseFiles> = None;
-    let mut views = Vec::new();
+    let mut jobs = Vec::new();
     // Releases are sorted by semver, so versions of equal precedence are
     // neighbours: the first of each run is what later ones repeat.
     let mut run: Option<&semver::Version> = None;
@@ -37,18 +40,30 @@ pub fn all(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Vec<ReleaseView> {
                 run = Some(v);
             }
         }
-        let view = one(ctx, files, previous, &mut found);
-        for f in &mut found {
-            f.release.get_or_insert_with(|| files.version.clone());
-        }
-        out.extend(found);
+        jobs.push((files.as_ref(), previous, found));
         // The type of any release is judged against the last *final* release before it.
         if files.semver.as_ref().is_some_and(|v| v.pre.is_empty()) && files.record().is_some() {
             previous = Some(files);
         }
-        views.push(view);
     }
-    views
+    // Then each release on its own, in parallel.
+    let judged: Vec<(ReleaseView, Vec<Finding>)> = jobs
+        .into_par_iter()
+        .map(|(files, previous, mut found)| {
+            let view = one(ctx, files, previous, &mut found);
+            for f in &mut found {
+                f.release.get_or_insert_with(|| files.version.clone());
+            }
+            (view, found)
+        })
+        .collect();
+    judged
+        .into_iter()
+        .map(|(view, found)| {
+            out.extend(found);
+            view
+        })
+        .collect()
 }
 
 fn one(

@@ -108,7 +108,11 @@ pub fn gates(ctx: &Ctx<'_>, files: &ReleaseFiles, out: &mut Vec<Finding>) -> Vec
                 let claimed = parsed.data.as_ref().and_then(|d| d.signed_by.as_deref());
                 found.extend(people::claim(signer, claimed, path, doc));
                 let seal = if signer.signed {
-                    signature::seal(&ctx.git.repo, signer.commit, &signer.keys)
+                    ctx.repo
+                        .with(|repo| signature::seal(repo, signer.commit, &signer.keys))
+                        .unwrap_or_else(|| {
+                            Seal::Unverifiable("the repository cannot be opened".into())
+                        })
                 } else {
                     Seal::Unsigned
                 };
