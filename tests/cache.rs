@@ -263,3 +263,67 @@ fn record_texts_are_reused_only_while_the_file_is_unchanged() {
         "an uncommitted edit is not a sign-off"
     );
 }
+
+/// The texts cache also keeps each record's parsed front matter: records
+/// with an unknown field, a timestamp without an offset, broken YAML, a
+/// tagged value and a plan in prose give the same report from the cache
+/// as parsed afresh, and an edit is parsed again.
+#[test]
+fn front_matter_from_the_cache_is_judged_as_parsed_afresh() {
+    let repo = history();
+    let signoff = signoff_path("1.1.0", "development");
+    let typo =
+        repo.read(&signoff)
+            .replacen("decision: approve", "decision: approve\ndecison: x", 1);
+    repo.write(&signoff, &typo);
+    let release = rel_path("1.2.0", "release.md");
+    let tagged = repo
+        .read(&release)
+        .replacen("---\n", "---\nnotes_tag: !custom {a: 1}\n", 1);
+    repo.write(&release, &tagged);
+    repo.write(
+        &rel_path("1.1.0", "go-no-go.md"),
+        "---\ndecision: go\nmeeting_at: 2026-02-10T09:00:00\n---\n",
+    );
+    repo.write(
+        &rel_path("1.0.0", "go-no-go.md"),
+        "---\ndecision: go\nmeeting_at: [\n---\n",
+    );
+    repo.write(
+        &rel_path("1.2.0", "rollback.md"),
+        "Roll back by redeploying 1.1.0.\n",
+    );
+    // Files changed in the last two seconds are never kept.
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    let report = same_with_and_without(&repo);
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for rule in [
+        "content.unknown-field",
+        "content.bad-timestamp",
+        "content.parse",
+    ] {
+        assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+    }
+
+    // An edit is parsed again: the typo fixed, the warning gone.
+    repo.write(&signoff, &typo.replacen("\ndecison: x", "", 1));
+    let fixed = same_with_and_without(&repo);
+    assert_eq!(
+        fixed["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "content.unknown-field")
+            .count(),
+        rules
+            .iter()
+            .filter(|r| **r == "content.unknown-field")
+            .count()
+            - 1
+    );
+}

@@ -616,34 +616,41 @@ fn parse_file(
     let mut f = Vec::new();
     let read = match texts {
         Some(t) => t.read(relpath, path),
-        None => read_text(path),
+        None => read_text(path).map(|text| super::texts::Read {
+            text,
+            front: None,
+            fresh: false,
+        }),
     };
-    let text = match read {
-        Ok(t) => Some(t),
+    let (text, mut front, fresh) = match read {
+        Ok(r) => (Some(r.text), r.front, r.fresh),
         Err(why) => {
             f.push(Finding::new(Rule::ContentParse, relpath, 1, why));
-            None
+            (None, None, false)
         }
     };
     macro_rules! parsed {
         ($how:path) => {
             match &text {
-                Some(t) => $how(relpath, t, &mut f),
+                Some(t) => $how(relpath, t, &mut front, &mut f),
                 None => parse::unreadable(relpath),
             }
         };
     }
     let parts: Vec<&str> = relpath.split('/').skip(1).collect();
     let loaded = match classify(&parts) {
-        Slot::Release(_, "release.md") => Loaded::Release(parsed!(parse::record)),
-        Slot::Release(_, "go-no-go.md") => Loaded::GoNoGo(parsed!(parse::record)),
-        Slot::Release(_, "deployment.md") => Loaded::Deployment(parsed!(parse::record)),
-        Slot::Release(..) => Loaded::Rollback(parsed!(parse::prose)),
-        Slot::Signoff(..) => Loaded::Signoff(parsed!(parse::record)),
-        Slot::Incident(_, "incident.md") => Loaded::Incident(parsed!(parse::record)),
-        Slot::Incident(..) => Loaded::Postmortem(parsed!(parse::record)),
+        Slot::Release(_, "release.md") => Loaded::Release(parsed!(parse::record_with)),
+        Slot::Release(_, "go-no-go.md") => Loaded::GoNoGo(parsed!(parse::record_with)),
+        Slot::Release(_, "deployment.md") => Loaded::Deployment(parsed!(parse::record_with)),
+        Slot::Release(..) => Loaded::Rollback(parsed!(parse::prose_with)),
+        Slot::Signoff(..) => Loaded::Signoff(parsed!(parse::record_with)),
+        Slot::Incident(_, "incident.md") => Loaded::Incident(parsed!(parse::record_with)),
+        Slot::Incident(..) => Loaded::Postmortem(parsed!(parse::record_with)),
         Slot::Skip | Slot::Unexpected => unreachable!("only records are parsed"),
     };
+    if let (Some(texts), Some(front), true) = (texts, &front, fresh) {
+        texts.note_front(relpath, front);
+    }
     (loaded, f)
 }
 

@@ -7,5 +7,6 @@ pub mod records;
 pub mod roster;
 pub mod site;
 pub mod texts;
+pub mod values;
 
 pub use load::{Content, IncidentFiles, ReleaseFiles};

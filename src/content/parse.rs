@@ -23,9 +23,22 @@ pub struct Parsed<T> {
 
 /// Parses a Markdown record (front matter + body).
 pub fn record<T: DeserializeOwned>(path: &str, raw: &str, out: &mut Vec<Finding>) -> Parsed<T> {
+    record_with(path, raw, &mut None, out)
+}
+
+/// [`record`], given the YAML value of its front matter when a cache knows
+/// it (`front`, for exactly this text); `front` is then the value parsed,
+/// or `None` when the front matter is not YAML.
+pub fn record_with<T: DeserializeOwned>(
+    path: &str,
+    raw: &str,
+    front: &mut Option<serde_yaml::Value>,
+    out: &mut Vec<Finding>,
+) -> Parsed<T> {
     match frontmatter::split(raw) {
-        Ok(doc) => typed(path, doc, out),
+        Ok(doc) => typed(path, doc, front, out),
         Err(e) => {
+            *front = None;
             out.push(Finding::new(Rule::ContentParse, path, e.line, e.message).help(e.help));
             Parsed {
                 path: path.to_string(),
@@ -43,10 +56,21 @@ pub fn prose<T: DeserializeOwned + Default>(
     raw: &str,
     out: &mut Vec<Finding>,
 ) -> Parsed<T> {
+    prose_with(path, raw, &mut None, out)
+}
+
+/// [`prose`], with a front matter value as in [`record_with`].
+pub fn prose_with<T: DeserializeOwned + Default>(
+    path: &str,
+    raw: &str,
+    front: &mut Option<serde_yaml::Value>,
+    out: &mut Vec<Finding>,
+) -> Parsed<T> {
     let text = frontmatter::normalise(raw);
     if text.starts_with("---") {
-        return record(path, raw, out);
+        return record_with(path, raw, front, out);
     }
+    *front = None;
     let doc = Document {
         front: String::new(),
         front_line: 1,
@@ -73,15 +97,23 @@ pub fn unreadable<T>(path: &str) -> Parsed<T> {
 
 /// Parses a plain YAML file (site.yaml, team.yaml).
 pub fn yaml<T: DeserializeOwned>(path: &str, raw: &str, out: &mut Vec<Finding>) -> Parsed<T> {
-    typed(path, frontmatter::whole_yaml(raw), out)
+    typed(path, frontmatter::whole_yaml(raw), &mut None, out)
 }
 
-fn typed<T: DeserializeOwned>(path: &str, doc: Document, out: &mut Vec<Finding>) -> Parsed<T> {
-    // One parse into a YAML value serves the timestamp check and, nearly
-    // always, the typed value; only when that fails is the text parsed
-    // again, for an error that points into the file (or a value the typed
-    // parser reads differently).
-    let value = serde_yaml::from_str::<serde_yaml::Value>(&doc.front).ok();
+fn typed<T: DeserializeOwned>(
+    path: &str,
+    doc: Document,
+    front: &mut Option<serde_yaml::Value>,
+    out: &mut Vec<Finding>,
+) -> Parsed<T> {
+    // One parse into a YAML value (or the one a cache kept for this very
+    // text) serves the timestamp check and, nearly always, the typed
+    // value; only when that fails is the text parsed again, for an error
+    // that points into the file (or a value the typed parser reads
+    // differently).
+    let value = front
+        .take()
+        .or_else(|| serde_yaml::from_str::<serde_yaml::Value>(&doc.front).ok());
     let mut unknown = Vec::new();
     let fast = value
         .as_ref()
@@ -118,6 +150,7 @@ fn typed<T: DeserializeOwned>(path: &str, doc: Document, out: &mut Vec<Finding>)
             check_timestamps(path, &doc, v, out);
         }
     }
+    *front = value;
     Parsed {
         path: path.to_string(),
         doc,

@@ -1,8 +1,10 @@
 //! The record texts cache (`.git/baton/texts-<key>`): each record file's
 //! text as last read, with what identifies that version of the file (size,
-//! modification and status-change times, device and inode). A later run
-//! stats each file instead of opening and reading it: opening a file costs
-//! several times a stat, and a records repository holds thousands.
+//! modification and status-change times, device and inode), and the YAML
+//! value its front matter parsed to. A later run stats each file instead
+//! of opening and reading it (opening a file costs several times a stat,
+//! and a records repository holds thousands), and decodes the value
+//! instead of parsing the YAML again.
 //!
 //! Nothing is taken on trust: a text is reused only when every part of the
 //! stamp matches (the status-change time moves on any write, and no tool can
@@ -17,19 +19,33 @@ use std::sync::Mutex;
 use crate::cachefile::{Reader, put_bytes, put_u32, seal, unseal};
 
 /// The first bytes of the file; the digit is the format version.
-const MAGIC: &[u8] = b"baton texts cache 2\n";
+const MAGIC: &[u8] = b"baton texts cache 3\n";
 
 /// Size, modification time (s, ns), status-change time (s, ns), device, inode.
 pub type Stamp = [i64; 7];
 
+/// A kept record: its file's stamp, its text, and its front matter's YAML
+/// value in [`values`](super::values) form (empty: none).
+type Entry = (Stamp, String, Vec<u8>);
+
 /// The texts of the last run, and what this run read afresh.
 pub struct Texts {
     file: PathBuf,
-    kept: HashMap<String, (Stamp, String)>,
+    kept: HashMap<String, Entry>,
     /// Project paths answered from `kept`.
     hits: Mutex<Vec<String>>,
     /// Files read this run that were settled, for the next run.
     fresh: Mutex<Vec<(String, Stamp, String)>>,
+    /// The front matter values of texts read this run, by project path.
+    fronts: Mutex<HashMap<String, Vec<u8>>>,
+}
+
+/// A record's text, and its front matter's value when the cache kept it.
+pub struct Read {
+    pub text: String,
+    pub front: Option<serde_yaml::Value>,
+    /// Read from the file this run (its value is worth noting).
+    pub fresh: bool,
 }
 
 impl Texts {
@@ -44,21 +60,27 @@ impl Texts {
             kept,
             hits: Mutex::default(),
             fresh: Mutex::default(),
+            fronts: Mutex::default(),
         }
     }
 
     /// The text of the record at `relpath` (project path) and `path` (on
-    /// disk): the kept one if the file is unchanged, else read now.
-    pub fn read(&self, relpath: &str, path: &Path) -> Result<String, String> {
+    /// disk): the kept one (and its front matter's value) if the file is
+    /// unchanged, else read now.
+    pub fn read(&self, relpath: &str, path: &Path) -> Result<Read, String> {
         let before = std::fs::symlink_metadata(path)
             .ok()
             .filter(|m| m.file_type().is_file())
             .and_then(|m| stamp(&m));
-        if let (Some(s), Some((kept, text))) = (before, self.kept.get(relpath))
+        if let (Some(s), Some((kept, text, front))) = (before, self.kept.get(relpath))
             && *kept == s
         {
             lock(&self.hits).push(relpath.to_string());
-            return Ok(text.clone());
+            return Ok(Read {
+                text: text.clone(),
+                front: super::values::decode(front),
+                fresh: false,
+            });
         }
         let text = super::load::read_text(path)?;
         let after = std::fs::symlink_metadata(path).ok();
@@ -68,7 +90,18 @@ impl Texts {
         {
             lock(&self.fresh).push((relpath.to_string(), s, text.clone()));
         }
-        Ok(text)
+        Ok(Read {
+            text,
+            front: None,
+            fresh: true,
+        })
+    }
+
+    /// Notes the value the front matter of a text read this run parsed to.
+    pub fn note_front(&self, relpath: &str, front: &serde_yaml::Value) {
+        let mut bytes = Vec::new();
+        super::values::encode(front, &mut bytes);
+        lock(&self.fronts).insert(relpath.to_string(), bytes);
     }
 
     /// Writes the cache for the next run: the texts reused and read this
@@ -80,19 +113,24 @@ impl Texts {
             return;
         }
         let mut kept = self.kept;
+        let mut fronts = self.fronts.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut body = Vec::new();
-        let entries: Vec<(String, Stamp, String)> = hits
+        let entries: Vec<(String, Entry)> = hits
             .into_iter()
-            .filter_map(|p| kept.remove(&p).map(|(s, t)| (p, s, t)))
-            .chain(fresh)
+            .filter_map(|p| kept.remove(&p).map(|e| (p, e)))
+            .chain(fresh.into_iter().map(|(p, s, t)| {
+                let front = fronts.remove(&p).unwrap_or_default();
+                (p, (s, t, front))
+            }))
             .collect();
         put_u32(&mut body, entries.len());
-        for (path, stamp, text) in &entries {
+        for (path, (stamp, text, front)) in &entries {
             put_bytes(&mut body, path.as_bytes());
             for n in stamp {
                 body.extend_from_slice(&n.to_le_bytes());
             }
             put_bytes(&mut body, text.as_bytes());
+            put_bytes(&mut body, front);
         }
         crate::cachefile::store(&self.file, &seal(MAGIC, &body));
     }
@@ -102,7 +140,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn decode(bytes: &[u8]) -> Option<HashMap<String, (Stamp, String)>> {
+fn decode(bytes: &[u8]) -> Option<HashMap<String, Entry>> {
     let mut r = Reader(unseal(MAGIC, bytes)?);
     let n = r.u32()?;
     // Every entry takes at least 64 bytes: never reserve more than the file holds.
@@ -113,7 +151,8 @@ fn decode(bytes: &[u8]) -> Option<HashMap<String, (Stamp, String)>> {
         for s in &mut stamp {
             *s = r.i64()?;
         }
-        out.insert(path, (stamp, r.string()?));
+        let text = r.string()?;
+        out.insert(path, (stamp, text, r.bytes()?.to_vec()));
     }
     r.0.is_empty().then_some(out)
 }
@@ -175,6 +214,7 @@ mod tests {
             body.extend_from_slice(&n.to_le_bytes());
         }
         put_bytes(&mut body, b"---\ntitle: x\n---\n");
+        put_bytes(&mut body, b"");
         let sealed = seal(MAGIC, &body);
         assert_eq!(decode(&sealed).map(|m| m.len()), Some(1));
         for cut in 0..sealed.len() {
@@ -184,6 +224,6 @@ mod tests {
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
         assert!(decode(&flipped).is_none());
-        assert!(decode(b"baton texts cache 1\n").is_none());
+        assert!(decode(b"baton texts cache 2\n").is_none());
     }
 }
