@@ -350,11 +350,15 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
             out,
             base_url,
         } => {
-            let built = crate::site::build(&crate::site::BuildOptions {
+            let opts = crate::site::BuildOptions {
                 check: common.options(),
                 out,
                 base_url,
-            })?;
+            };
+            let checked = check::run(&opts.check)?;
+            let built = crate::site::build_checked(&checked, &opts)?;
+            // The process ends here: skip freeing thousands of parsed records.
+            std::mem::forget(checked);
             eprintln!("{}", built_summary(&built));
             Ok(ExitCode::SUCCESS)
         }

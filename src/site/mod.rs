@@ -2,6 +2,7 @@
 //! rendered from the same [`Status`](crate::model::Status) that `baton check`
 //! computes, and published atomically.
 
+mod context;
 pub mod feed;
 pub mod ledger;
 pub mod markdown;
@@ -19,6 +20,7 @@ use tera::Context;
 use crate::check::{self, Checked};
 use crate::error::Fatal;
 use crate::report;
+use crate::site::context::{Own, PageCtx};
 use crate::site::view::Builder;
 
 /// Where the site goes and what it is built from.
@@ -48,7 +50,11 @@ pub const FALLBACK_BASE_URL: &str = "http://127.0.0.1:1111/";
 
 /// Checks the records and builds the site.
 pub fn build(opts: &BuildOptions) -> Result<Built, Fatal> {
-    let checked = check::run(&opts.check)?;
+    build_checked(&check::run(&opts.check)?, opts)
+}
+
+/// [`build`] of a project already checked with `opts.check`.
+pub fn build_checked(checked: &Checked, opts: &BuildOptions) -> Result<Built, Fatal> {
     let out = opts
         .out
         .clone()
@@ -59,7 +65,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built, Fatal> {
         );
     }
     build_from(
-        &checked,
+        checked,
         &out,
         opts.base_url.as_deref(),
         !opts.check.no_cache,
@@ -170,38 +176,12 @@ fn collect(
     Ok(files)
 }
 
-/// The key of everything a page is rendered from: the theme (templates and
-/// baton's version), the template, and the page's whole context, as JSON
-/// streamed into the key.
-fn page_key(
-    theme: &theme::Theme,
-    template: &str,
-    ctx: &serde_json::Map<String, serde_json::Value>,
-) -> git2::Oid {
-    let mut key = crate::digest::Key::new();
-    key.update(theme.id.as_bytes());
-    key.update(template.as_bytes());
-    key.update(&[0]);
-    serde_json::to_writer(&mut key, ctx).expect("JSON values serialise");
-    key.finish()
-}
-
 /// A context made with tera's API, as a JSON object.
 fn into_map(ctx: Context) -> serde_json::Map<String, serde_json::Value> {
     match ctx.into_json() {
         serde_json::Value::Object(map) => map,
         _ => unreachable!("a tera context is a JSON object"),
     }
-}
-
-/// A value as JSON (as tera's `Context::insert` makes it).
-fn value<T: serde::Serialize + ?Sized>(v: &T) -> serde_json::Value {
-    serde_json::to_value(v).expect("page data serialises")
-}
-
-/// A context of one value.
-fn one(name: &str, value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
-    serde_json::Map::from_iter([(name.to_string(), value)])
 }
 
 /// Where a release's page is in the site.
@@ -511,23 +491,23 @@ fn render_with(
     pages
         .into_par_iter()
         .try_for_each(|(path, template, page_title, data)| {
-            // The context is made as one JSON object: what is hashed for
-            // the page's key is, by construction, all the data the template
-            // gets (the theme's id covers the templates and baton itself).
-            let mut ctx: serde_json::Map<String, serde_json::Value> = match data {
-                Data::Ready(ctx) => into_map(ctx),
-                Data::Index => into_map(index()),
-                Data::Releases => one("releases", value(&releases)),
-                Data::Incidents => one("incidents", value(&incidents)),
+            // What is hashed for the page's key is, by construction, all
+            // the data the template gets (the theme's id covers the
+            // templates and baton itself).
+            let own = match data {
+                Data::Ready(ctx) => Own::Entries(into_map(ctx)),
+                Data::Index => Own::Entries(into_map(index())),
+                Data::Releases => Own::Releases(&releases),
+                Data::Incidents => Own::Incidents(&incidents),
                 Data::Release(r) => {
                     let full = b.release(r);
                     if only.is_none() {
                         let first = full.notes.first().map(|n| n.html.clone());
                         notes.lock().unwrap_or_else(|e| e.into_inner()).insert(r.version.clone(), first.unwrap_or_default());
                     }
-                    one("release", value(&full))
+                    Own::Release(Box::new(full))
                 }
-                Data::Incident(i) => one("incident", value(i)),
+                Data::Incident(i) => Own::Incident(i),
             };
             let depth = path.matches('/').count();
             // 404.html is served at any depth, so it links absolutely.
@@ -537,20 +517,21 @@ fn render_with(
                 "../".repeat(depth)
             };
             let url_path = path.trim_end_matches("index.html");
-            let site = if path == "index.html" { &status_site } else { &site };
-            ctx.insert("site".into(), site.clone());
-            ctx.insert("root".into(), root.into());
-            ctx.insert("page".into(), json!({"title": page_title, "path": url_path, "url": format!("{base_url}{url_path}"), "section": url_path.split('/').next().unwrap_or("")}));
-            ctx.insert("people_names".into(), serde_json::Value::Object(people.clone()));
+            let ctx = PageCtx {
+                own,
+                site: if path == "index.html" { &status_site } else { &site },
+                root,
+                page: json!({"title": page_title, "path": url_path, "url": format!("{base_url}{url_path}"), "section": url_path.split('/').next().unwrap_or("")}),
+                people_names: &people,
+            };
             progress.inc(1);
-            let key = stage.map(|_| page_key(theme, template, &ctx));
+            let key = stage.map(|_| ctx.key(theme, template));
             if let (Some(stage), Some(key)) = (stage, key)
                 && stage.holds(&path, key)
             {
                 return Ok(());
             }
-            let ctx = Context::from_value(serde_json::Value::Object(ctx))
-                .expect("a JSON object is a template context");
+            let ctx = ctx.tera();
             let html = theme
                 .tera
                 .render(template, &ctx)
