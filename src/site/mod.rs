@@ -100,6 +100,7 @@ pub fn build_from(
     let mut clock = check::Phases::new();
     let theme = theme_of(checked)?;
     let files = paths(checked, &theme);
+    clock.lap("theme");
     // Ledgers of what each page was rendered from, under .git/baton/ (where
     // the system can tell files apart, and the templates are pure).
     let ledgers = (reuse && cfg!(unix) && theme.pure)
@@ -113,6 +114,7 @@ pub fn build_from(
             )
         });
     let stage = output::Staging::begin(out, &files, ledgers)?;
+    clock.lap("staging");
     render_with(
         checked,
         &theme,
@@ -575,6 +577,7 @@ fn render_with(
         feed::render(&title, &base_url, &entries, &fallback).into_bytes(),
     )?;
     drop(entries);
+    lap("· feed");
     emit("sitemap.xml".into(), sitemap::render(&sitemap).into_bytes())?;
     emit(
         "robots.txt".into(),
@@ -583,5 +586,6 @@ fn render_with(
     for (path, bytes) in &theme.statics {
         emit(path.clone(), bytes.clone())?;
     }
+    lap("· sitemap, statics");
     Ok(())
 }
