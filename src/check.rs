@@ -2,7 +2,7 @@
 //! open git, load content, learn provenance in one history walk, apply the
 //! rules, and return the [`Status`] model.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -12,7 +12,7 @@
 //! second write within one clock tick cannot hide; a truncated, altered or
 //! foreign file is ignored and rebuilt.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 

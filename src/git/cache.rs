@@ -11,6 +11,7 @@
 //! (a force-push, a rebase, a merge of old history) the whole history is
 //! walked again.
 
+use foldhash::HashMapExt;
 use std::path::PathBuf;
 
 use git2::{Oid, Repository};
@@ -153,9 +154,9 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
         let parents = (0..np).map(|_| r.oid()).collect::<Option<Vec<_>>>()?;
         commits.push((id, parents));
     }
-    let mut path_map = || -> Option<std::collections::HashMap<String, Oid>> {
+    let mut path_map = || -> Option<foldhash::HashMap<String, Oid>> {
         let n = r.u32()?;
-        let mut map = std::collections::HashMap::with_capacity(n.min(r.0.len() / 24));
+        let mut map = foldhash::HashMap::with_capacity(n.min(r.0.len() / 24));
         for _ in 0..n {
             let path = r.string()?;
             map.insert(path, r.oid()?);
@@ -177,7 +178,7 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
         });
     }
     let n = r.u32()?;
-    let mut info = std::collections::HashMap::with_capacity(n.min(r.0.len() / 24));
+    let mut info = foldhash::HashMap::with_capacity(n.min(r.0.len() / 24));
     for _ in 0..n {
         let id = r.oid()?;
         let mut i = CommitInfo {
@@ -203,7 +204,7 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
         info.insert(id, i);
     }
     // Children come before parents: a cycle would never end a walk up the graph.
-    let order: std::collections::HashMap<Oid, usize> =
+    let order: foldhash::HashMap<Oid, usize> =
         commits.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
     let acyclic = commits
         .iter()
@@ -243,9 +244,9 @@ mod tests {
         let h = History {
             head: Some(head),
             commits: vec![(head, vec![])],
-            files: [("content/a.md".to_string(), head)].into(),
-            last: [("content/a.md".to_string(), head)].into(),
-            info: [(head, CommitInfo::default())].into(),
+            files: [("content/a.md".to_string(), head)].into_iter().collect(),
+            last: [("content/a.md".to_string(), head)].into_iter().collect(),
+            info: [(head, CommitInfo::default())].into_iter().collect(),
             ..Default::default()
         };
         let bytes = encode(&h, &key);

@@ -4,7 +4,9 @@
 //! at commits older (in generation) than the one sought, so asking about
 //! nearby commits costs a handful of steps however long the history is.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use foldhash::HashMap;
 
 use git2::Oid;
 

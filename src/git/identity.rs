@@ -2,7 +2,7 @@
 //! team.yaml *as it stood in the commit's first parent* (the root commit:
 //! itself), so nobody can grant themselves a role in the commit that uses it.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 

@@ -15,7 +15,7 @@
 //! (team.yaml, playbook.md, .mailmap) for the governance rule, and the
 //! commit graph for ancestry questions.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use git2::{Oid, Repository, Sort};
 

@@ -5,8 +5,8 @@
 //! trees are compared by merging their sorted entries, skipping equal
 //! subtrees by id.
 
+use foldhash::{HashMap, HashMapExt};
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use git2::{ObjectType, Odb, Oid};

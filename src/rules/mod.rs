@@ -12,7 +12,7 @@ mod postmortem;
 mod release;
 mod signoff;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use git2::Oid;
 

@@ -15,7 +15,7 @@
 //! stamp. A damaged or foreign ledger is ignored: pages are then rendered
 //! and compared as without one.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -218,7 +218,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("pages-x");
         let key = Oid::hash_object(git2::ObjectType::Blob, b"k").unwrap();
-        let pages: Pages = [("a/index.html".to_string(), (key, [1, 2, 3, 4, 5, 6, 7]))].into();
+        let pages: Pages = [("a/index.html".to_string(), (key, [1, 2, 3, 4, 5, 6, 7]))]
+            .into_iter()
+            .collect();
         Ledgers::save(&file, &[(Some((1, 2)), &pages), (None, &Pages::new())]);
         let mut read = Ledgers::open(file.clone());
         assert_eq!(read.take(Some((1, 2))), pages);
@@ -243,7 +245,8 @@ mod tests {
             ("modified-later.html".to_string(), page(far, 1)),
             ("changed-later.html".to_string(), page(1, far)),
         ]
-        .into();
+        .into_iter()
+        .collect();
         Ledgers::save(&file, &[(Some((1, 2)), &pages)]);
         let kept = Ledgers::open(file.clone()).take(Some((1, 2)));
         assert_eq!(kept.keys().collect::<Vec<_>>(), ["old.html"]);
@@ -252,9 +255,12 @@ mod tests {
         let mut ledgers = Ledgers::open(file.clone());
         let (secs, nanos) = ledgers.written;
         let tick = [1, secs, nanos, 1, 0, 5, 6];
-        ledgers
-            .by_folder
-            .insert((1, 2), [("same-tick.html".to_string(), (key, tick))].into());
+        ledgers.by_folder.insert(
+            (1, 2),
+            [("same-tick.html".to_string(), (key, tick))]
+                .into_iter()
+                .collect(),
+        );
         assert!(ledgers.take(Some((1, 2))).is_empty());
     }
 }
