@@ -8,7 +8,11 @@ use std::io::Write;
 use git2::Oid;
 use sha1::Digest;
 
-/// The id git gives a blob holding `bytes`.
+/// The id git gives a blob holding `bytes`. Plain SHA-1, without git's
+/// collision detection: a blob id here is only ever compared with ids git
+/// itself computed (with detection) when the blob was committed, and each
+/// half of a crafted collision trips git's detection, so no text that git
+/// accepted can be matched by a different one.
 pub fn blob_id(bytes: &[u8]) -> Oid {
     let mut h = sha1::Sha1::new();
     let _ = write!(h, "blob {}\0", bytes.len());
@@ -44,6 +48,17 @@ impl Write for Key {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// This baton: its version and the stamp of the program file itself, so
+/// what a rebuilt or upgraded baton parses or renders is never taken from
+/// what an older one kept.
+pub fn this_baton() -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .and_then(|m| crate::content::texts::stamp(&m));
+    format!("baton {} {exe:?}", env!("CARGO_PKG_VERSION"))
 }
 
 /// The key of one run of bytes.

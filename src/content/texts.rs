@@ -53,7 +53,7 @@ impl Texts {
     pub fn open(file: PathBuf) -> Texts {
         let kept = std::fs::read(&file)
             .ok()
-            .and_then(|bytes| decode(&bytes))
+            .and_then(|bytes| decode(&bytes, &crate::digest::this_baton()))
             .unwrap_or_default();
         Texts {
             file,
@@ -123,6 +123,8 @@ impl Texts {
                 (p, (s, t, front))
             }))
             .collect();
+        // The values are what this baton's parser made of the texts.
+        put_bytes(&mut body, crate::digest::this_baton().as_bytes());
         put_u32(&mut body, entries.len());
         for (path, (stamp, text, front)) in &entries {
             put_bytes(&mut body, path.as_bytes());
@@ -140,8 +142,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn decode(bytes: &[u8]) -> Option<HashMap<String, Entry>> {
+fn decode(bytes: &[u8], baton: &str) -> Option<HashMap<String, Entry>> {
     let mut r = Reader(unseal(MAGIC, bytes)?);
+    if r.bytes()? != baton.as_bytes() {
+        return None;
+    }
     let n = r.u32()?;
     // Every entry takes at least 64 bytes: never reserve more than the file holds.
     let mut out = HashMap::with_capacity(n.min(r.0.len() / 64));
@@ -208,6 +213,7 @@ mod tests {
     #[test]
     fn damaged_files_are_not_caches() {
         let mut body = Vec::new();
+        put_bytes(&mut body, b"baton x");
         put_u32(&mut body, 1);
         put_bytes(&mut body, b"content/releases/1.0.0/release.md");
         for n in 0..7i64 {
@@ -216,14 +222,21 @@ mod tests {
         put_bytes(&mut body, b"---\ntitle: x\n---\n");
         put_bytes(&mut body, b"");
         let sealed = seal(MAGIC, &body);
-        assert_eq!(decode(&sealed).map(|m| m.len()), Some(1));
+        assert_eq!(decode(&sealed, "baton x").map(|m| m.len()), Some(1));
+        assert!(
+            decode(&sealed, "baton y").is_none(),
+            "another baton's values"
+        );
         for cut in 0..sealed.len() {
-            assert!(decode(&sealed[..cut]).is_none(), "truncated at {cut}");
+            assert!(
+                decode(&sealed[..cut], "baton x").is_none(),
+                "truncated at {cut}"
+            );
         }
         let mut flipped = sealed.clone();
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
-        assert!(decode(&flipped).is_none());
-        assert!(decode(b"baton texts cache 2\n").is_none());
+        assert!(decode(&flipped, "baton x").is_none());
+        assert!(decode(b"baton texts cache 2\n", "baton x").is_none());
     }
 }

@@ -99,7 +99,8 @@ fn read(r: &mut Reader<'_>, depth: usize) -> Option<Value> {
             Value::Mapping(m)
         }
         9 => {
-            let tag = Tag::new(r.string()?);
+            // serde_yaml never makes an empty tag (and `Tag::new` refuses one).
+            let tag = r.string().filter(|t| !t.is_empty()).map(Tag::new)?;
             let value = read(r, depth + 1)?;
             Value::Tagged(Box::new(TaggedValue { tag, value }))
         }
@@ -167,6 +168,11 @@ block: |
         put_u32(&mut twice, 2);
         twice.extend_from_slice(&[0, 0, 0, 0]);
         assert!(decode(&twice).is_none());
+        // A tag with no name (serde_yaml never makes one).
+        let mut untagged = vec![9];
+        put_bytes(&mut untagged, b"");
+        untagged.push(0);
+        assert!(decode(&untagged).is_none());
         // Nesting deeper than any YAML: refused, not a stack overflow.
         let mut deep = Vec::new();
         for _ in 0..100_000 {

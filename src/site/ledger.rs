@@ -10,9 +10,11 @@
 //! page safe to keep is its file's own stamp (size, times, device, inode):
 //! a file changed, replaced or recreated since never matches. As in git's
 //! index, a page whose file was modified or changed no earlier than the
-//! ledger itself was written is not trusted (it is rendered and compared),
-//! so a second write within one clock tick cannot hide behind an equal
-//! stamp. A damaged or foreign ledger is ignored: pages are then rendered
+//! ledger was written is not trusted (it is rendered and compared), so a
+//! second write within one clock tick cannot hide behind an equal stamp.
+//! That time is read from the sites' own filesystem (a file made and
+//! removed beside them), whose clock and granularity the pages' times
+//! share. A damaged or foreign ledger is ignored: pages are then rendered
 //! and compared as without one.
 
 use foldhash::{HashMap, HashMapExt};
@@ -24,7 +26,7 @@ use git2::Oid;
 use crate::cachefile::{self, Reader};
 use crate::content::texts::Stamp;
 
-const MAGIC: &[u8] = b"baton-pages 2\n";
+const MAGIC: &[u8] = b"baton-pages 3\n";
 
 /// A folder's identity: device and inode (renames keep it).
 pub type Folder = (i64, i64);
@@ -50,7 +52,7 @@ pub fn folder(path: &Path) -> Option<Folder> {
 }
 
 /// The stamp of a regular file (never a symlink's target).
-fn stamp(path: &Path) -> Option<Stamp> {
+pub fn stamp(path: &Path) -> Option<Stamp> {
     let meta = std::fs::symlink_metadata(path)
         .ok()
         .filter(|m| m.is_file())?;
@@ -59,6 +61,22 @@ fn stamp(path: &Path) -> Option<Stamp> {
 
 /// A time as (seconds, nanoseconds), the way stamps hold it.
 pub type Time = (i64, i64);
+
+/// The time now on the filesystem of `beside`'s folder: the later of the
+/// modification and status-change times of a file made there and removed.
+pub fn clock(beside: &Path) -> Option<Time> {
+    let made = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(beside);
+    let time = made
+        .and_then(|f| f.metadata())
+        .ok()
+        .and_then(|m| crate::content::texts::stamp(&m))
+        .map(|s| (s[1], s[2]).max((s[3], s[4])));
+    let _ = std::fs::remove_file(beside);
+    time
+}
 
 /// Whether a file with stamp `s` was last modified and changed strictly
 /// before `time` (stamps: size, mtime s, ns, ctime s, ns, device, inode).
@@ -70,23 +88,17 @@ fn before(s: &Stamp, time: Time) -> bool {
 pub struct Ledgers {
     file: PathBuf,
     by_folder: HashMap<Folder, Pages>,
-    /// When the file was written (its modification time).
+    /// When the ledgers were written, by the sites' filesystem's clock.
     written: Time,
 }
 
 impl Ledgers {
     /// Reads `file`; nothing when it is missing, damaged or not ours.
     pub fn open(file: PathBuf) -> Ledgers {
-        let read = || -> Option<(HashMap<Folder, Pages>, Time)> {
-            use std::io::Read;
-            let mut f = std::fs::File::open(&file).ok()?;
-            let meta = f.metadata().ok()?;
-            let written = crate::content::texts::stamp(&meta).map(|s| (s[1], s[2]))?;
-            let mut bytes = Vec::new();
-            f.read_to_end(&mut bytes).ok()?;
-            Some((decode(cachefile::unseal(MAGIC, &bytes)?)?, written))
-        };
-        let (by_folder, written) = read().unwrap_or_default();
+        let (by_folder, written) = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| decode(cachefile::unseal(MAGIC, &bytes)?))
+            .unwrap_or_default();
         Ledgers {
             file,
             by_folder,
@@ -106,13 +118,14 @@ impl Ledgers {
         pages
     }
 
-    /// Writes the ledgers of the sites now in use (at most two).
-    pub fn save(file: &Path, sites: &[(Option<Folder>, &Pages)]) {
+    /// Writes the ledgers of the sites now in use (at most two), noted by
+    /// the sites' filesystem's clock at `written`, after their last page.
+    pub fn save(file: &Path, sites: &[(Option<Folder>, &Pages)], written: Time) {
         let sites: Vec<(Folder, &Pages)> = sites
             .iter()
             .filter_map(|(f, p)| Some(((*f)?, *p)))
             .collect();
-        cachefile::store(file, &cachefile::seal(MAGIC, &encode(&sites)));
+        cachefile::store(file, &cachefile::seal(MAGIC, &encode(&sites, written)));
     }
 
     pub fn file(&self) -> &Path {
@@ -150,14 +163,15 @@ impl Ledger {
         same
     }
 
-    /// Notes a page written (or found equal) from inputs `key`.
+    /// Notes a page just written from inputs `key`.
     pub fn wrote(&self, rel: &str, path: &Path, key: Oid) {
         if let Some(s) = stamp(path) {
             self.note(rel, key, s);
         }
     }
 
-    fn note(&self, rel: &str, key: Oid, stamp: Stamp) {
+    /// Notes a page, rendered from inputs `key`, whose file has `stamp`.
+    pub fn note(&self, rel: &str, key: Oid, stamp: Stamp) {
         let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
         now.insert(rel.to_string(), (key, stamp));
     }
@@ -168,8 +182,10 @@ impl Ledger {
     }
 }
 
-fn encode(sites: &[(Folder, &Pages)]) -> Vec<u8> {
+fn encode(sites: &[(Folder, &Pages)], written: Time) -> Vec<u8> {
     let mut w = Vec::new();
+    w.extend_from_slice(&written.0.to_le_bytes());
+    w.extend_from_slice(&written.1.to_le_bytes());
     cachefile::put_u32(&mut w, sites.len());
     for ((dev, ino), pages) in sites {
         w.extend_from_slice(&dev.to_le_bytes());
@@ -186,8 +202,9 @@ fn encode(sites: &[(Folder, &Pages)]) -> Vec<u8> {
     w
 }
 
-fn decode(body: &[u8]) -> Option<HashMap<Folder, Pages>> {
+fn decode(body: &[u8]) -> Option<(HashMap<Folder, Pages>, Time)> {
     let mut r = Reader(body);
+    let written = (r.i64()?, r.i64()?);
     let mut out = HashMap::new();
     for _ in 0..r.u32()?.min(2) {
         let folder = (r.i64()?, r.i64()?);
@@ -206,7 +223,7 @@ fn decode(body: &[u8]) -> Option<HashMap<Folder, Pages>> {
         }
         out.insert(folder, pages);
     }
-    r.0.is_empty().then_some(out)
+    r.0.is_empty().then_some((out, written))
 }
 
 #[cfg(test)]
@@ -221,7 +238,11 @@ mod tests {
         let pages: Pages = [("a/index.html".to_string(), (key, [1, 2, 3, 4, 5, 6, 7]))]
             .into_iter()
             .collect();
-        Ledgers::save(&file, &[(Some((1, 2)), &pages), (None, &Pages::new())]);
+        Ledgers::save(
+            &file,
+            &[(Some((1, 2)), &pages), (None, &Pages::new())],
+            (9, 0),
+        );
         let mut read = Ledgers::open(file.clone());
         assert_eq!(read.take(Some((1, 2))), pages);
         assert!(read.take(Some((1, 3))).is_empty());
@@ -238,29 +259,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("pages-x");
         let key = Oid::hash_object(git2::ObjectType::Blob, b"k").unwrap();
-        let far = 4_000_000_000; // seconds: long after this test runs
-        let page = |m: i64, c: i64| (key, [1, m, 0, c, 0, 5, 6]);
+        let page = |m: (i64, i64), c: (i64, i64)| (key, [1, m.0, m.1, c.0, c.1, 5, 6]);
         let pages: Pages = [
-            ("old.html".to_string(), page(1, 1)),
-            ("modified-later.html".to_string(), page(far, 1)),
-            ("changed-later.html".to_string(), page(1, far)),
+            ("old.html".to_string(), page((9, 4), (9, 4))),
+            ("modified-later.html".to_string(), page((10, 0), (9, 0))),
+            ("changed-later.html".to_string(), page((9, 0), (9, 6))),
+            // Exactly the ledger's time is "no earlier" too.
+            ("same-tick.html".to_string(), page((9, 5), (9, 5))),
         ]
         .into_iter()
         .collect();
-        Ledgers::save(&file, &[(Some((1, 2)), &pages)]);
+        Ledgers::save(&file, &[(Some((1, 2)), &pages)], (9, 5));
         let kept = Ledgers::open(file.clone()).take(Some((1, 2)));
         assert_eq!(kept.keys().collect::<Vec<_>>(), ["old.html"]);
+    }
 
-        // Exactly the ledger's own time is "no earlier" too.
-        let mut ledgers = Ledgers::open(file.clone());
-        let (secs, nanos) = ledgers.written;
-        let tick = [1, secs, nanos, 1, 0, 5, 6];
-        ledgers.by_folder.insert(
-            (1, 2),
-            [("same-tick.html".to_string(), (key, tick))]
-                .into_iter()
-                .collect(),
-        );
-        assert!(ledgers.take(Some((1, 2))).is_empty());
+    #[test]
+    fn the_clock_is_the_filesystems_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join(".clock");
+        let before = std::fs::write(dir.path().join("page.html"), "x")
+            .ok()
+            .and_then(|()| stamp(&dir.path().join("page.html")))
+            .unwrap();
+        let now = clock(&marker).unwrap();
+        assert!(now >= (before[1], before[2]) && now >= (before[3], before[4]));
+        assert!(!marker.exists());
     }
 }

@@ -24,6 +24,8 @@ pub struct Staging {
     out: PathBuf,
     old: PathBuf,
     prev: PathBuf,
+    /// A file made and removed beside the site to read its filesystem's clock.
+    clock: PathBuf,
     /// The folder is a previous site, pruned to the wanted paths: files
     /// are compared before they are written.
     reused: bool,
@@ -62,6 +64,7 @@ impl Staging {
             out: out.to_path_buf(),
             old: parent.join(format!(".{name}.baton-old-{unique}")),
             prev: parent.join(format!(".{name}.baton-prev")),
+            clock: parent.join(format!(".{name}.baton-clock-{unique}")),
             reused: false,
             done: false,
             ledger: Ledger::default(),
@@ -112,24 +115,39 @@ impl Staging {
 
     /// Puts one page in, rendered from inputs `key`.
     pub fn put_page(&self, rel: &str, key: git2::Oid, bytes: &[u8]) -> Result<(), Fatal> {
-        self.put(rel, bytes)?;
-        self.ledger.wrote(rel, &self.tmp.join(rel), key);
+        match self.place(rel, bytes)? {
+            Placed::Written => self.ledger.wrote(rel, &self.tmp.join(rel), key),
+            Placed::Same(Some(stamp)) => self.ledger.note(rel, key, stamp),
+            Placed::Same(None) => {}
+        }
         Ok(())
     }
 
     /// Puts one file in (safe to call from several threads).
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<(), Fatal> {
+        self.place(rel, bytes).map(drop)
+    }
+
+    fn place(&self, rel: &str, bytes: &[u8]) -> Result<Placed, Fatal> {
         let path = self.tmp.join(rel);
         if !self.reused {
             if let Some(p) = path.parent() {
                 fs::create_dir_all(p).map_err(|e| io(p, e))?;
             }
-            return fs::write(&path, bytes).map_err(|e| io(&path, e));
+            fs::write(&path, bytes).map_err(|e| io(&path, e))?;
+            return Ok(Placed::Written);
         }
-        if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
-            && fs::read(&path).is_ok_and(|old| old == bytes)
-        {
-            return Ok(());
+        // The file's stamp from before it was read, if nothing changed it
+        // while it was compared.
+        let before = ledger::stamp(&path);
+        let same_size = match before {
+            Some(s) => s[0] == bytes.len() as i64,
+            None => fs::symlink_metadata(&path)
+                .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64),
+        };
+        if same_size && fs::read(&path).is_ok_and(|old| old == bytes) {
+            let after = ledger::stamp(&path);
+            return Ok(Placed::Same(before.filter(|_| after == before)));
         }
         if let Some(p) = path.parent() {
             fs::create_dir_all(p).map_err(|e| io(p, e))?;
@@ -146,7 +164,8 @@ impl Staging {
             .map_err(|e| {
                 let _ = fs::remove_file(&fresh);
                 io(&path, e)
-            })
+            })?;
+        Ok(Placed::Written)
     }
 
     /// Swaps the new site in; the replaced one is kept for the next build.
@@ -160,11 +179,14 @@ impl Staging {
         if let Some(file) = &self.ledger_file {
             // The new site's ledger, and the replaced site's (kept as the
             // next build's starting folder); after a failed swap, neither.
+            // Read after the last page was written (see `ledger`).
             let pages = std::mem::take(&mut self.ledger).into_pages();
             let (old, old_pages) = self.replaced.take().unwrap_or_default();
-            match result {
-                Ok(()) => Ledgers::save(file, &[(site, &pages), (old, &old_pages)]),
-                Err(_) => Ledgers::save(file, &[]),
+            match (result.as_ref(), ledger::clock(&self.clock)) {
+                (Ok(()), Some(now)) => {
+                    Ledgers::save(file, &[(site, &pages), (old, &old_pages)], now)
+                }
+                _ => Ledgers::save(file, &[], (0, 0)),
             }
         }
         if fs::symlink_metadata(&self.old).is_ok() && fs::rename(&self.old, &self.prev).is_err() {
@@ -172,6 +194,14 @@ impl Staging {
         }
         result
     }
+}
+
+/// What putting a file in did.
+enum Placed {
+    Written,
+    /// The file already held the bytes; its stamp, unless it changed while
+    /// it was compared.
+    Same(Option<crate::content::texts::Stamp>),
 }
 
 impl Drop for Staging {

@@ -92,13 +92,8 @@ pub fn load(root: &Path, name: Option<&str>) -> Result<Theme, Fatal> {
     }
     templates.sort();
     let pure = !templates.iter().any(|(_, text)| text.contains("get_env"));
-    // This baton: its version, and the stamp of the program file itself,
-    // so a rebuilt or upgraded baton never trusts pages an older one made.
-    let exe = std::env::current_exe()
-        .ok()
-        .and_then(|p| std::fs::metadata(p).ok())
-        .and_then(|m| crate::content::texts::stamp(&m));
-    let mut all = format!("baton {} {exe:?}\n", env!("CARGO_PKG_VERSION")).into_bytes();
+    // A rebuilt or upgraded baton never trusts pages an older one made.
+    let mut all = format!("{}\n", crate::digest::this_baton()).into_bytes();
     for (name, text) in &templates {
         for part in [name, text] {
             all.extend_from_slice(&part.len().to_le_bytes());
