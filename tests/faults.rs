@@ -304,7 +304,12 @@ fn a_build_killed_during_the_swap_leaves_a_site() {
         );
         assert_whole_site(&repo.file("public"), 3, &before);
         for stale in leftovers(repo.path(), "public") {
-            std::fs::remove_dir_all(repo.path().join(stale)).unwrap();
+            let stale = repo.path().join(stale);
+            if stale.is_dir() {
+                std::fs::remove_dir_all(stale).unwrap();
+            } else {
+                std::fs::remove_file(stale).unwrap();
+            }
         }
     }
 }

@@ -341,35 +341,32 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
-/// Removes temporary folders left by builds that were killed, and brings
-/// back a previous site that a killed build had moved aside.
+/// Removes temporary folders (and clock files) left by builds that were
+/// killed, and brings back a previous site that a killed build had moved
+/// aside.
 fn recover(parent: &Path, name: &str, out: &Path) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
     for e in entries.filter_map(Result::ok) {
         let file = e.file_name().to_string_lossy().to_string();
-        let Some(rest) = file
-            .strip_prefix(&format!(".{name}.baton-tmp-"))
-            .map(|r| (r, false))
-            .or_else(|| {
-                file.strip_prefix(&format!(".{name}.baton-old-"))
-                    .map(|r| (r, true))
-            })
-        else {
+        let Some((rest, kind)) = ["tmp", "old", "clock"].into_iter().find_map(|kind| {
+            file.strip_prefix(&format!(".{name}.baton-{kind}-"))
+                .map(|r| (r, kind))
+        }) else {
             continue;
         };
-        let pid = rest.0.split('-').next().unwrap_or("");
+        let pid = rest.split('-').next().unwrap_or("");
         if pid.is_empty()
             || Path::new("/proc").join(pid).exists()
             || !Path::new("/proc/self").exists()
         {
-            continue; // a live build's folder, or no way to tell
+            continue; // a live build's, or no way to tell
         }
-        if rest.1 && !out.exists() {
-            let _ = fs::rename(e.path(), out);
-        } else {
-            let _ = fs::remove_dir_all(e.path());
+        match kind {
+            "old" if !out.exists() => drop(fs::rename(e.path(), out)),
+            "clock" => drop(fs::remove_file(e.path())),
+            _ => drop(fs::remove_dir_all(e.path())),
         }
     }
 }
