@@ -2,6 +2,7 @@
 //! rendered from the same [`Status`](crate::model::Status) that `baton check`
 //! computes, and published atomically.
 
+pub mod bodies;
 mod context;
 pub mod feed;
 pub mod ledger;
@@ -101,18 +102,20 @@ pub fn build_from(
     let theme = theme_of(checked)?;
     let files = paths(checked, &theme);
     clock.lap("theme");
-    // Ledgers of what each page was rendered from, under .git/baton/ (where
-    // the system can tell files apart, and the templates are pure).
-    let ledgers = (reuse && cfg!(unix) && theme.pure)
+    // The caches under .git/baton/, where the system can tell files apart:
+    // record bodies rendered by earlier builds, and ledgers of what each
+    // page was rendered from (when the templates are pure).
+    let git_dir = (reuse && cfg!(unix))
         .then(|| git2::Repository::discover(&checked.content.root).ok())
         .flatten()
-        .map(|repo| {
-            crate::cachefile::file(
-                repo.path(),
-                "pages",
-                output::identity(out).as_encoded_bytes(),
-            )
-        });
+        .map(|repo| repo.path().to_path_buf());
+    let bodies = git_dir
+        .as_deref()
+        .map(|dir| bodies::Bodies::open(crate::cachefile::file(dir, "bodies", b"")));
+    let ledgers = git_dir
+        .as_deref()
+        .filter(|_| theme.pure)
+        .map(|dir| crate::cachefile::file(dir, "pages", output::identity(out).as_encoded_bytes()));
     let stage = output::Staging::begin(out, &files, ledgers)?;
     clock.lap("staging");
     render_with(
@@ -123,9 +126,13 @@ pub fn build_from(
         // Without a ledger (--no-cache, a theme reading the environment),
         // no page is keyed: hashing contexts would be work for nothing.
         stage.keeps_ledger().then_some(&stage),
+        bodies.as_ref(),
         &|rel, bytes| stage.put(&rel, &bytes),
     )?;
     clock.lap("render");
+    if let Some(bodies) = bodies {
+        bodies.save();
+    }
     let kept = stage.kept();
     stage.commit()?;
     clock.lap("publish");
@@ -166,7 +173,7 @@ fn collect(
     only: Option<&str>,
 ) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
     let files = std::sync::Mutex::new(Vec::new());
-    render_with(checked, theme, base_url, only, None, &|rel, bytes| {
+    render_with(checked, theme, base_url, only, None, None, &|rel, bytes| {
         files
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -263,6 +270,7 @@ fn render_with(
     base_url: Option<&str>,
     only: Option<&str>,
     stage: Option<&output::Staging>,
+    bodies: Option<&bodies::Bodies>,
     emit: &Emit<'_>,
 ) -> Result<(), Fatal> {
     let (content, status) = (&checked.content, &checked.status);
@@ -287,7 +295,7 @@ fn render_with(
         )?;
     }
     lap("· status.json");
-    let b = Builder::new(content, status);
+    let b = Builder::new(content, status).with_bodies(bodies);
     let now = status.now;
     let generated = view::when(now);
 

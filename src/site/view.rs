@@ -268,9 +268,25 @@ pub struct Builder<'a> {
     /// Findings by the release they concern, then by incident.
     by_release: HashMap<&'a str, Vec<&'a Finding>>,
     by_incident: HashMap<&'a str, Vec<&'a Finding>>,
+    /// Bodies rendered by earlier builds, when a build keeps them.
+    bodies: Option<&'a crate::site::bodies::Bodies>,
 }
 
 impl<'a> Builder<'a> {
+    /// Takes record bodies rendered by earlier builds from `bodies`.
+    pub fn with_bodies(mut self, bodies: Option<&'a crate::site::bodies::Bodies>) -> Self {
+        self.bodies = bodies;
+        self
+    }
+
+    /// A record body as sanitised HTML (see [`markdown::render`]).
+    fn md(&self, source: &str, shift: u8) -> String {
+        match self.bodies {
+            Some(b) => b.render(source, shift),
+            None => markdown::render(source, shift),
+        }
+    }
+
     pub fn new(content: &'a Content, status: &'a Status) -> Self {
         let (mut by_release, mut by_incident) = (HashMap::new(), HashMap::new());
         for f in &status.findings {
@@ -293,6 +309,7 @@ impl<'a> Builder<'a> {
             repo_url: content.site.repo_url.clone(),
             by_release,
             by_incident,
+            bodies: None,
         }
     }
 
@@ -374,9 +391,7 @@ impl<'a> Builder<'a> {
                 .map(|d| self.checklist(items, &d.checklist))
                 .unwrap_or_default(),
             reasons: g.reasons.iter().map(|r| redact_emails(r)).collect(),
-            notes_html: parsed
-                .map(|p| markdown::render(&p.doc.body, 2))
-                .unwrap_or_default(),
+            notes_html: parsed.map(|p| self.md(&p.doc.body, 2)).unwrap_or_default(),
             findings: parsed
                 .map(|p| findings(self.status.findings_for(&p.path)))
                 .unwrap_or_default(),
@@ -512,7 +527,7 @@ impl<'a> Builder<'a> {
                 "lead": d.meeting_at.get().zip(start).map(|(m, s)| human(s - m)),
                 "attendees": d.attendees.iter().map(|a| self.name(a)).collect::<Vec<_>>(),
                 "step": step,
-                "notes_html": markdown::render(&p.doc.body, 2),
+                "notes_html": self.md(&p.doc.body, 2),
                 "findings": findings(self.status.findings_for(&p.path)),
             }))
         });
@@ -525,7 +540,7 @@ impl<'a> Builder<'a> {
                 "finished_at": time::at(&d.finished_at).map(when),
                 "checklist": self.checklist(&self.content.playbook.deployment.checklist, &d.checklist),
                 "step": step,
-                "notes_html": markdown::render(&p.doc.body, 2),
+                "notes_html": self.md(&p.doc.body, 2),
                 "findings": findings(self.status.findings_for(&p.path)),
             }))
         });
@@ -535,10 +550,7 @@ impl<'a> Builder<'a> {
             go_no_go,
             deployment,
             notes,
-            rollback_html: files
-                .rollback
-                .as_ref()
-                .map(|p| markdown::render(&p.doc.body, 2)),
+            rollback_html: files.rollback.as_ref().map(|p| self.md(&p.doc.body, 2)),
             requirements,
             findings: findings(Self::about(&self.by_release, &r.version)),
         }
@@ -552,14 +564,14 @@ impl<'a> Builder<'a> {
         if let Some((_, intro)) = sections.first().filter(|(t, _)| t.is_empty()) {
             out.push(SectionCtx {
                 title: String::new(),
-                html: markdown::render(intro, 1),
+                html: self.md(intro, 1),
             });
         }
         for want in &self.content.playbook.release_notes {
             if let Some((t, md)) = sections.iter().find(|(t, _)| t.eq_ignore_ascii_case(want)) {
                 out.push(SectionCtx {
                     title: t.clone(),
-                    html: markdown::render(md, 1),
+                    html: self.md(md, 1),
                 });
             }
         }
@@ -574,7 +586,7 @@ impl<'a> Builder<'a> {
             {
                 out.push(SectionCtx {
                     title: t.clone(),
-                    html: markdown::render(md, 1),
+                    html: self.md(md, 1),
                 });
             }
         }
@@ -769,9 +781,9 @@ impl<'a> Builder<'a> {
                 "postmortem_at": time::at(&r.postmortem_at).map(when),
                 "contact": r.contact.as_deref().map(|c| self.name(c)),
             })),
-            body_html: files.incident.as_ref().map(|p| markdown::render(&p.doc.body, 2)).unwrap_or_default(),
+            body_html: files.incident.as_ref().map(|p| self.md(&p.doc.body, 2)).unwrap_or_default(),
             postmortem,
-            postmortem_html: files.postmortem.as_ref().map(|p| markdown::render(&p.doc.body, 2)).unwrap_or_default(),
+            postmortem_html: files.postmortem.as_ref().map(|p| self.md(&p.doc.body, 2)).unwrap_or_default(),
             fixed_by: self
                 .status
                 .releases
