@@ -116,17 +116,27 @@ pub fn build_from(
         .as_deref()
         .filter(|_| theme.pure)
         .map(|dir| crate::cachefile::file(dir, "pages", output::identity(out).as_encoded_bytes()));
-    let stage = output::Staging::begin(out, &files, ledgers)?;
-    clock.lap("staging");
+    // The staging folder is pruned while the report is made.
+    let (stage, report) = rayon::join(
+        || output::Staging::begin(out, &files, ledgers),
+        || status_json(&checked.status),
+    );
+    let stage = stage?;
+    stage.put("status.json", &report)?;
+    drop(report);
+    clock.lap("staging, status.json");
     render_with(
         checked,
         &theme,
         base_url,
         None,
-        // Without a ledger (--no-cache, a theme reading the environment),
-        // no page is keyed: hashing contexts would be work for nothing.
-        stage.keeps_ledger().then_some(&stage),
-        bodies.as_ref(),
+        false,
+        Kept {
+            // Without a ledger (--no-cache, a theme reading the environment),
+            // no page is keyed: hashing contexts would be work for nothing.
+            stage: stage.keeps_ledger().then_some(&stage),
+            bodies: bodies.as_ref(),
+        },
         &|rel, bytes| stage.put(&rel, &bytes),
     )?;
     clock.lap("render");
@@ -143,6 +153,11 @@ pub fn build_from(
         errors: checked.status.errors(),
         warnings: checked.status.warnings(),
     })
+}
+
+/// status.json: the check's JSON report, e-mail addresses left out.
+fn status_json(status: &crate::model::Status) -> Vec<u8> {
+    view::redact_emails(&report::json::render(status)).into_bytes()
 }
 
 /// Renders the whole site in memory: (relative path, bytes) for every file.
@@ -173,13 +188,21 @@ fn collect(
     only: Option<&str>,
 ) -> Result<Vec<(String, Vec<u8>)>, Fatal> {
     let files = std::sync::Mutex::new(Vec::new());
-    render_with(checked, theme, base_url, only, None, None, &|rel, bytes| {
-        files
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((rel, bytes));
-        Ok(())
-    })?;
+    render_with(
+        checked,
+        theme,
+        base_url,
+        only,
+        true,
+        Kept::default(),
+        &|rel, bytes| {
+            files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((rel, bytes));
+            Ok(())
+        },
+    )?;
     let mut files = files.into_inner().unwrap_or_else(|e| e.into_inner());
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
@@ -257,22 +280,32 @@ fn is_single(path: &str) -> bool {
     })
 }
 
+/// What a build keeps from earlier builds: the staging folder with its
+/// ledger, and rendered record bodies.
+#[derive(Clone, Copy, Default)]
+struct Kept<'k> {
+    stage: Option<&'k output::Staging>,
+    bodies: Option<&'k bodies::Bodies>,
+}
+
 /// Where each rendered file goes: (relative path, bytes).
 type Emit<'e> = dyn Fn(String, Vec<u8>) -> Result<(), Fatal> + Sync + 'e;
 
 /// Renders the whole site, or (`only`) just one release or incident page,
-/// handing each file to `emit` as soon as it is made. With a `stage`,
-/// pages go there instead, and a page the stage already holds from the
-/// same inputs is not rendered at all.
+/// handing each file to `emit` as soon as it is made; status.json only with
+/// `report` (a build makes it beside its staging folder). With a kept
+/// stage, pages go there instead, and a page the stage already holds from
+/// the same inputs is not rendered at all.
 fn render_with(
     checked: &Checked,
     theme: &theme::Theme,
     base_url: Option<&str>,
     only: Option<&str>,
-    stage: Option<&output::Staging>,
-    bodies: Option<&bodies::Bodies>,
+    report: bool,
+    kept: Kept<'_>,
     emit: &Emit<'_>,
 ) -> Result<(), Fatal> {
+    let Kept { stage, bodies } = kept;
     let (content, status) = (&checked.content, &checked.status);
     // Sub-phases of a whole-site render (serve's single pages print none).
     let mut clock = crate::check::Phases::new();
@@ -286,13 +319,10 @@ fn render_with(
             .or(content.site.base_url.as_deref())
             .unwrap_or(FALLBACK_BASE_URL),
     )?;
-    if only.is_none() {
+    if only.is_none() && report {
         // First, while nothing else is held: the report is as large as the
         // release summaries together.
-        emit(
-            "status.json".into(),
-            view::redact_emails(&report::json::render(status)).into_bytes(),
-        )?;
+        emit("status.json".into(), status_json(status))?;
     }
     lap("· status.json");
     let b = Builder::new(content, status).with_bodies(bodies);
