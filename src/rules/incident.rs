@@ -9,30 +9,16 @@ use crate::finding::{Finding, Rule};
 use crate::model::{Deadline, IncidentState, IncidentView};
 use crate::rules::{Ctx, checklist, people, postmortem};
 use crate::time::{self, Instant, human};
-use rayon::prelude::*;
 
 /// Judges every incident, oldest first.
 pub fn all(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Vec<IncidentView> {
-    let judged: Vec<(IncidentView, Vec<Finding>)> = ctx
-        .content
-        .incidents
-        .par_iter()
-        .map(|files| {
-            let mut found = Vec::new();
-            let view = one(ctx, files, &mut found);
-            for f in &mut found {
-                f.incident.get_or_insert_with(|| files.id.clone());
-            }
-            (view, found)
-        })
-        .collect();
-    judged
-        .into_iter()
-        .map(|(view, found)| {
-            out.extend(found);
-            view
-        })
-        .collect()
+    super::judge_each(&ctx.content.incidents, out, |files, found| {
+        let view = one(ctx, files, found);
+        for f in found {
+            f.incident.get_or_insert_with(|| files.id.clone());
+        }
+        view
+    })
 }
 
 /// A deadline judged at `now`: met, missed, or still open.

@@ -121,6 +121,34 @@ impl Ctx<'_> {
     }
 }
 
+/// Judges each item on its own, in parallel: the views in the items' order,
+/// and each item's findings added to `out` in that order.
+fn judge_each<I, V>(
+    items: impl rayon::iter::IntoParallelIterator<Item = I>,
+    out: &mut Vec<crate::finding::Finding>,
+    judge: impl Fn(I, &mut Vec<crate::finding::Finding>) -> V + Sync + Send,
+) -> Vec<V>
+where
+    V: Send,
+{
+    use rayon::prelude::*;
+    let judged: Vec<(V, Vec<crate::finding::Finding>)> = items
+        .into_par_iter()
+        .map(|item| {
+            let mut found = Vec::new();
+            let view = judge(item, &mut found);
+            (view, found)
+        })
+        .collect();
+    judged
+        .into_iter()
+        .map(|(view, found)| {
+            out.extend(found);
+            view
+        })
+        .collect()
+}
+
 /// Applies every rule. `guarded` are the changes to team.yaml, playbook.md
 /// and .mailmap found in the history walk.
 pub fn run(

@@ -3,7 +3,6 @@
 //! the release state that follows from them.
 
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
-use rayon::prelude::*;
 
 use crate::content::ReleaseFiles;
 use crate::content::records::{GoDecision, Outcome, Release};
@@ -47,23 +46,14 @@ pub fn all(ctx: &Ctx<'_>, out: &mut Vec<Finding>) -> Vec<ReleaseView> {
         }
     }
     // Then each release on its own, in parallel.
-    let judged: Vec<(ReleaseView, Vec<Finding>)> = jobs
-        .into_par_iter()
-        .map(|(files, previous, mut found)| {
-            let view = one(ctx, files, previous, &mut found);
-            for f in &mut found {
-                f.release.get_or_insert_with(|| files.version.clone());
-            }
-            (view, found)
-        })
-        .collect();
-    judged
-        .into_iter()
-        .map(|(view, found)| {
-            out.extend(found);
-            view
-        })
-        .collect()
+    super::judge_each(jobs, out, |(files, previous, first), found| {
+        found.extend(first);
+        let view = one(ctx, files, previous, found);
+        for f in found {
+            f.release.get_or_insert_with(|| files.version.clone());
+        }
+        view
+    })
 }
 
 fn one(
