@@ -323,8 +323,8 @@ fn render_with(
         // First, while nothing else is held: the report is as large as the
         // release summaries together.
         emit("status.json".into(), status_json(status))?;
+        lap("· status.json");
     }
-    lap("· status.json");
     let b = Builder::new(content, status).with_bodies(bodies);
     let now = status.now;
     let generated = view::when(now);
