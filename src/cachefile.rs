@@ -4,7 +4,11 @@
 //! A cache is written aside and renamed into place, so a reader sees the
 //! old file or the new one, never half of one.
 
+use std::hash::Hash;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use foldhash::{HashMap, HashSet};
 
 use git2::{ObjectType, Oid};
 
@@ -53,6 +57,75 @@ pub fn store(file: &Path, bytes: &[u8]) {
     }
 }
 
+/// What a run takes from its cache and hands to the next: the entries the
+/// last run kept, which of them this run used, and what it made afresh.
+/// The next run's cache holds exactly the used and the fresh entries, so
+/// entries nobody asks for any more (files gone, bodies edited) drop out.
+pub struct Carry<K, V> {
+    kept: HashMap<K, V>,
+    /// Keys reused, in the order asked (a key may come more than once).
+    used: Mutex<Vec<K>>,
+    fresh: Mutex<Vec<(K, V)>>,
+}
+
+impl<K: Eq + Hash + Clone, V> Carry<K, V> {
+    pub fn new(kept: HashMap<K, V>) -> Self {
+        Carry {
+            kept,
+            used: Mutex::default(),
+            fresh: Mutex::default(),
+        }
+    }
+
+    /// The kept entry of `key`, if `fits` says it still holds; noted as used.
+    pub fn reuse<Q>(&self, key: &Q, fits: impl FnOnce(&V) -> bool) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let v = self.kept.get(key).filter(|v| fits(v))?;
+        lock(&self.used).push(key.to_owned());
+        Some(v)
+    }
+
+    /// An entry made this run, for the next.
+    pub fn add(&self, key: K, value: V) {
+        lock(&self.fresh).push((key, value));
+    }
+
+    /// The entries for the next run; `None` when they are the kept ones.
+    pub fn next(self) -> Option<HashMap<K, V>> {
+        let used: HashSet<K> = self
+            .used
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .collect();
+        let fresh = self.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
+        if fresh.is_empty() && used.len() == self.kept.len() {
+            return None;
+        }
+        let mut kept = self.kept;
+        Some(
+            used.into_iter()
+                .filter_map(|k| kept.remove(&k).map(|v| (k, v)))
+                .chain(fresh)
+                .collect(),
+        )
+    }
+}
+
+/// A lock, even after a thread panicked holding it (caches hold plain data).
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Writes the name of this baton (see [`crate::digest::this_baton`]) at the
+/// start of a cache of what it computed.
+pub fn put_baton(w: &mut Vec<u8>) {
+    put_bytes(w, crate::digest::this_baton().as_bytes());
+}
+
 pub fn put_u32(w: &mut Vec<u8>, n: usize) {
     w.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
 }
@@ -73,6 +146,10 @@ pub fn put_strs(w: &mut Vec<u8>, strs: &[String]) {
 pub struct Reader<'b>(pub &'b [u8]);
 
 impl<'b> Reader<'b> {
+    /// Whether the cache was made by `baton` (see [`put_baton`]).
+    pub fn by(&mut self, baton: &str) -> Option<()> {
+        (self.bytes()? == baton.as_bytes()).then_some(())
+    }
     pub fn take(&mut self, n: usize) -> Option<&'b [u8]> {
         let (head, rest) = (self.0.get(..n)?, self.0.get(n..)?);
         self.0 = rest;

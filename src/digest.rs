@@ -53,12 +53,15 @@ impl Write for Key {
 /// This baton: its version and the stamp of the program file itself, so
 /// what a rebuilt or upgraded baton parses or renders is never taken from
 /// what an older one kept.
-pub fn this_baton() -> String {
-    let exe = std::env::current_exe()
-        .ok()
-        .and_then(|p| std::fs::metadata(p).ok())
-        .and_then(|m| crate::content::texts::stamp(&m));
-    format!("baton {} {exe:?}", env!("CARGO_PKG_VERSION"))
+pub fn this_baton() -> &'static str {
+    static THIS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    THIS.get_or_init(|| {
+        let exe = std::env::current_exe()
+            .ok()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .and_then(|m| crate::content::texts::stamp(&m));
+        format!("baton {} {exe:?}", env!("CARGO_PKG_VERSION"))
+    })
 }
 
 /// The key of one run of bytes.

@@ -16,7 +16,7 @@ use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::cachefile::{Reader, put_bytes, put_u32, seal, unseal};
+use crate::cachefile::{Carry, Reader, lock, put_bytes, put_u32, seal, unseal};
 
 /// The first bytes of the file; the digit is the format version.
 const MAGIC: &[u8] = b"baton texts cache 3\n";
@@ -31,12 +31,10 @@ type Entry = (Stamp, String, Vec<u8>);
 /// The texts of the last run, and what this run read afresh.
 pub struct Texts {
     file: PathBuf,
-    kept: HashMap<String, Entry>,
-    /// Project paths answered from `kept`.
-    hits: Mutex<Vec<String>>,
-    /// Files read this run that were settled, for the next run.
-    fresh: Mutex<Vec<(String, Stamp, String)>>,
-    /// The front matter values of texts read this run, by project path.
+    /// By project path; fresh entries get their front matter's value
+    /// from `fronts` when saved.
+    texts: Carry<String, Entry>,
+    /// The front matter values of texts read afresh this run, by project path.
     fronts: Mutex<HashMap<String, Vec<u8>>>,
 }
 
@@ -44,7 +42,8 @@ pub struct Texts {
 pub struct Read {
     pub text: String,
     pub front: Option<serde_yaml::Value>,
-    /// Read from the file this run (its value is worth noting).
+    /// Read from the file this run and kept for the next (its value is
+    /// worth noting).
     pub fresh: bool,
 }
 
@@ -53,13 +52,11 @@ impl Texts {
     pub fn open(file: PathBuf) -> Texts {
         let kept = std::fs::read(&file)
             .ok()
-            .and_then(|bytes| decode(&bytes, &crate::digest::this_baton()))
+            .and_then(|bytes| decode(&bytes, crate::digest::this_baton()))
             .unwrap_or_default();
         Texts {
             file,
-            kept,
-            hits: Mutex::default(),
-            fresh: Mutex::default(),
+            texts: Carry::new(kept),
             fronts: Mutex::default(),
         }
     }
@@ -72,10 +69,9 @@ impl Texts {
             .ok()
             .filter(|m| m.file_type().is_file())
             .and_then(|m| stamp(&m));
-        if let (Some(s), Some((kept, text, front))) = (before, self.kept.get(relpath))
-            && *kept == s
+        if let Some(s) = before
+            && let Some((_, text, front)) = self.texts.reuse(relpath, |(kept, ..)| *kept == s)
         {
-            lock(&self.hits).push(relpath.to_string());
             return Ok(Read {
                 text: text.clone(),
                 front: super::values::decode(front),
@@ -84,16 +80,20 @@ impl Texts {
         }
         let text = super::load::read_text(path)?;
         let after = std::fs::symlink_metadata(path).ok();
-        if let (Some(s), Some(meta)) = (before, after)
+        let fresh = if let (Some(s), Some(meta)) = (before, after)
             && stamp(&meta) == Some(s)
             && settled(&meta)
         {
-            lock(&self.fresh).push((relpath.to_string(), s, text.clone()));
-        }
+            self.texts
+                .add(relpath.to_string(), (s, text.clone(), Vec::new()));
+            true
+        } else {
+            false
+        };
         Ok(Read {
             text,
             front: None,
-            fresh: true,
+            fresh,
         })
     }
 
@@ -107,46 +107,30 @@ impl Texts {
     /// Writes the cache for the next run: the texts reused and read this
     /// run (files gone since are dropped). Nothing is written if nothing changed.
     pub fn save(self) {
-        let hits = self.hits.into_inner().unwrap_or_else(|e| e.into_inner());
-        let fresh = self.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
-        if fresh.is_empty() && hits.len() == self.kept.len() {
+        let Some(entries) = self.texts.next() else {
             return;
-        }
-        let mut kept = self.kept;
+        };
         let mut fronts = self.fronts.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut body = Vec::new();
-        let entries: Vec<(String, Entry)> = hits
-            .into_iter()
-            .filter_map(|p| kept.remove(&p).map(|e| (p, e)))
-            .chain(fresh.into_iter().map(|(p, s, t)| {
-                let front = fronts.remove(&p).unwrap_or_default();
-                (p, (s, t, front))
-            }))
-            .collect();
         // The values are what this baton's parser made of the texts.
-        put_bytes(&mut body, crate::digest::this_baton().as_bytes());
+        crate::cachefile::put_baton(&mut body);
         put_u32(&mut body, entries.len());
         for (path, (stamp, text, front)) in &entries {
+            let front = fronts.remove(path).unwrap_or_else(|| front.clone());
             put_bytes(&mut body, path.as_bytes());
             for n in stamp {
                 body.extend_from_slice(&n.to_le_bytes());
             }
             put_bytes(&mut body, text.as_bytes());
-            put_bytes(&mut body, front);
+            put_bytes(&mut body, &front);
         }
         crate::cachefile::store(&self.file, &seal(MAGIC, &body));
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn decode(bytes: &[u8], baton: &str) -> Option<HashMap<String, Entry>> {
     let mut r = Reader(unseal(MAGIC, bytes)?);
-    if r.bytes()? != baton.as_bytes() {
-        return None;
-    }
+    r.by(baton)?;
     let n = r.u32()?;
     // Every entry takes at least 64 bytes: never reserve more than the file holds.
     let mut out = HashMap::with_capacity(n.min(r.0.len() / 64));

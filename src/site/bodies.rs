@@ -6,12 +6,11 @@
 //! baton's HTML is never used. A damaged or foreign file is ignored.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
-use foldhash::{HashMap, HashMapExt, HashSet};
+use foldhash::{HashMap, HashMapExt};
 use git2::Oid;
 
-use crate::cachefile::{self, Reader, put_bytes, put_u32};
+use crate::cachefile::{self, Carry, Reader, put_bytes, put_u32};
 use crate::site::markdown;
 
 const MAGIC: &[u8] = b"baton bodies cache 1\n";
@@ -19,9 +18,7 @@ const MAGIC: &[u8] = b"baton bodies cache 1\n";
 /// Bodies rendered by the last build, and what this one rendered afresh.
 pub struct Bodies {
     file: PathBuf,
-    kept: HashMap<Oid, String>,
-    used: Mutex<HashSet<Oid>>,
-    fresh: Mutex<Vec<(Oid, String)>>,
+    html: Carry<Oid, String>,
 }
 
 impl Bodies {
@@ -29,13 +26,11 @@ impl Bodies {
     pub fn open(file: PathBuf) -> Bodies {
         let kept = std::fs::read(&file)
             .ok()
-            .and_then(|bytes| decode(&bytes, &crate::digest::this_baton()))
+            .and_then(|bytes| decode(&bytes, crate::digest::this_baton()))
             .unwrap_or_default();
         Bodies {
             file,
-            kept,
-            used: Mutex::default(),
-            fresh: Mutex::default(),
+            html: Carry::new(kept),
         }
     }
 
@@ -45,33 +40,22 @@ impl Bodies {
         key.update(&[shift]);
         key.update(source.as_bytes());
         let key = key.finish();
-        if let Some(html) = self.kept.get(&key) {
-            lock(&self.used).insert(key);
+        if let Some(html) = self.html.reuse(&key, |_| true) {
             return html.clone();
         }
         let html = markdown::render(source, shift);
-        lock(&self.fresh).push((key, html.clone()));
+        self.html.add(key, html.clone());
         html
     }
 
     /// Writes the bodies used or rendered by this build for the next one
     /// (nothing if they are the ones kept).
     pub fn save(self) {
-        let used = self.used.into_inner().unwrap_or_else(|e| e.into_inner());
-        let fresh = self.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
-        if fresh.is_empty() && used.len() == self.kept.len() {
+        let Some(entries) = self.html.next() else {
             return;
-        }
-        let mut kept = self.kept;
-        let entries: Vec<(Oid, String)> = used
-            .into_iter()
-            .filter_map(|k| kept.remove(&k).map(|h| (k, h)))
-            .chain(fresh)
-            .collect::<HashMap<Oid, String>>()
-            .into_iter()
-            .collect();
+        };
         let mut body = Vec::new();
-        put_bytes(&mut body, crate::digest::this_baton().as_bytes());
+        cachefile::put_baton(&mut body);
         put_u32(&mut body, entries.len());
         for (key, html) in &entries {
             body.extend_from_slice(key.as_bytes());
@@ -81,15 +65,9 @@ impl Bodies {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn decode(bytes: &[u8], baton: &str) -> Option<HashMap<Oid, String>> {
     let mut r = Reader(cachefile::unseal(MAGIC, bytes)?);
-    if r.bytes()? != baton.as_bytes() {
-        return None;
-    }
+    r.by(baton)?;
     let n = r.u32()?;
     // Every entry takes at least 24 bytes: never reserve more than the file holds.
     let mut out = HashMap::with_capacity(n.min(r.0.len() / 24));
@@ -104,6 +82,14 @@ fn decode(bytes: &[u8], baton: &str) -> Option<HashMap<Oid, String>> {
 mod tests {
     use super::*;
 
+    /// How many bodies the cache file holds for this baton.
+    fn kept(file: &std::path::Path) -> usize {
+        std::fs::read(file)
+            .ok()
+            .and_then(|b| decode(&b, crate::digest::this_baton()))
+            .map_or(0, |m| m.len())
+    }
+
     #[test]
     fn bodies_come_back_rendered_as_markdown_renders_them() {
         let dir = tempfile::tempdir().unwrap();
@@ -115,7 +101,7 @@ mod tests {
         }
         first.save();
         let second = Bodies::open(file.clone());
-        assert_eq!(second.kept.len(), 2, "both kept");
+        assert_eq!(kept(&file), 2, "both kept");
         for (s, shift) in sources {
             assert_eq!(second.render(s, shift), markdown::render(s, shift));
         }
@@ -125,22 +111,22 @@ mod tests {
             markdown::render("## Notes", 2)
         );
         second.save();
-        assert_eq!(Bodies::open(file.clone()).kept.len(), 3);
+        assert_eq!(kept(&file), 3);
 
         // Only what a build used is kept for the next.
         let third = Bodies::open(file.clone());
         third.render("Go.", 2);
         third.save();
-        assert_eq!(Bodies::open(file.clone()).kept.len(), 1);
+        assert_eq!(kept(&file), 1);
 
         // Damaged, or another baton's: nothing.
         let mut bytes = std::fs::read(&file).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&file, &bytes).unwrap();
-        assert!(Bodies::open(file.clone()).kept.is_empty());
+        assert_eq!(kept(&file), 0);
         bytes[last] ^= 1;
         assert!(decode(&bytes, "baton 0.0.0 None").is_none());
-        assert!(decode(&bytes, &crate::digest::this_baton()).is_some());
+        assert!(decode(&bytes, crate::digest::this_baton()).is_some());
     }
 }
