@@ -89,6 +89,32 @@ fn json_output_has_the_spec_shape() {
         "2026-02-02T10:00:00+00:00"
     );
     assert_eq!(r["gates"]["quality"]["state"], "invalid");
+    let keys =
+        |v: &serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(
+        keys(f),
+        [
+            "rule", "severity", "path", "line", "message", "help", "release", "commit"
+        ],
+        "a finding's keys, in order (no incident key outside incidents)"
+    );
+    assert_eq!(
+        keys(&r["gates"]["quality"]),
+        [
+            "state",
+            "signer",
+            "commit",
+            "signed_at",
+            "verified",
+            "reasons"
+        ],
+        "a gate that is not approved says why"
+    );
+    assert_eq!(
+        keys(&r["gates"]["development"]),
+        ["state", "signer", "commit", "signed_at", "verified"],
+        "an approved gate signed by a person of the roster: no `author`, no `reasons`"
+    );
     assert_eq!(r["gates"]["security"]["state"], "pending");
     let gates: Vec<&String> = r["gates"].as_object().unwrap().keys().collect();
     assert_eq!(
