@@ -10,7 +10,7 @@ use crate::content::load::{self, Content};
 use crate::content::texts::Texts;
 use crate::error::Fatal;
 use crate::git::cache::Cache;
-use crate::git::identity::Identities;
+use crate::git::identity::{Identities, Judged};
 use crate::git::provenance::{History, Paths};
 use crate::git::repo::GitRepo;
 use crate::git::tree::Scope;
@@ -164,25 +164,41 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         .unwrap_or_default();
     let root = mainline.last().copied();
     identities.trust_root(root);
-    let mut origins: HashMap<String, Origin> = HashMap::new();
-    let mut rosters = HashMap::new();
-    for (p, rp) in committed.iter().zip(&repo_paths) {
-        if let Some(&commit) = history.last.get(rp) {
-            let kept = opts.signers.as_ref().and_then(|k| k.get(root, commit));
-            let (signer, roster) = match kept {
-                Some(known) => known,
-                None => {
-                    let known = identities.judged(commit)?;
-                    if let Some(k) = &opts.signers {
-                        k.put(root, commit, known.0.clone(), known.1.clone());
-                    }
-                    known
-                }
-            };
-            origins.insert(p.clone(), Origin::Committed(signer));
-            rosters.insert(p.clone(), roster);
+    // Each committed record's last commit, judged once (serve keeps
+    // judgements between runs).
+    let lasts: Vec<Option<git2::Oid>> = repo_paths
+        .par_iter()
+        .map(|rp| history.last.get(rp).copied())
+        .collect();
+    let mut judged: HashMap<git2::Oid, Judged> = HashMap::new();
+    let mut fresh = Vec::new();
+    let mut seen = foldhash::HashSet::default();
+    for &commit in lasts.iter().flatten() {
+        if !seen.insert(commit) {
+            continue;
+        }
+        match opts.signers.as_ref().and_then(|k| k.get(root, commit)) {
+            Some(known) => {
+                judged.insert(commit, known);
+            }
+            None => fresh.push(commit),
         }
     }
+    for (commit, known) in fresh.iter().zip(identities.judged_many(&fresh)?) {
+        if let Some(k) = &opts.signers {
+            k.put(root, *commit, known.0.clone(), known.1.clone());
+        }
+        judged.insert(*commit, known);
+    }
+    // Two maps by record path, made side by side.
+    let (origins, rosters) = rayon::join(
+        || {
+            by_record(&committed, &lasts, &judged, |(s, _)| {
+                Origin::Committed(s.clone())
+            })
+        },
+        || by_record(&committed, &lasts, &judged, |(_, r)| r.clone()),
+    );
     let ctx = Ctx {
         content: &content,
         playbook: &content.playbook,
@@ -202,6 +218,23 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         status,
         repo_prefix: git.root_prefix.clone(),
     })
+}
+
+/// What `f` makes of the judgement of each committed record's last commit,
+/// by the record's path.
+fn by_record<T>(
+    paths: &[String],
+    lasts: &[Option<git2::Oid>],
+    judged: &HashMap<git2::Oid, Judged>,
+    f: impl Fn(&Judged) -> T,
+) -> HashMap<String, T> {
+    let mut map = HashMap::with_capacity(paths.len());
+    for (p, last) in paths.iter().zip(lasts) {
+        if let Some(known) = last.and_then(|c| judged.get(&c)) {
+            map.insert(p.clone(), f(known));
+        }
+    }
+    map
 }
 
 /// Phase timings on stderr when `BATON_TIMINGS` is set (for benchmarks).

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use git2::{Mailmap, Oid};
+use rayon::prelude::*;
 
 use crate::content::roster::Roster;
 use crate::error::Fatal;
@@ -58,7 +59,7 @@ pub struct Kept {
 }
 
 /// A signer and the roster its commit was judged by.
-type Judged = (Arc<Signer>, Arc<Roster>);
+pub type Judged = (Arc<Signer>, Arc<Roster>);
 
 impl Kept {
     /// The signer of `commit` and the roster before it, under `root`.
@@ -76,7 +77,8 @@ impl Kept {
 /// The rules in force at a commit: roster, mailmap and playbook governors.
 struct Regime {
     roster: Arc<Roster>,
-    mailmap: Option<Rc<Mailmap>>,
+    /// The .mailmap's blob id, and the mailmap.
+    mailmap: Option<(Oid, Rc<Mailmap>)>,
     governors: Rc<Vec<String>>,
 }
 
@@ -165,48 +167,69 @@ impl<'g> Identities<'g> {
 
     /// The signer of a commit and the roster it was judged by (the one in
     /// its first parent), found together.
-    pub fn judged(&mut self, commit: Oid) -> Result<(Arc<Signer>, Arc<Roster>), Fatal> {
-        let regime = self.regime_before(commit)?;
-        if let Some(s) = self.signers.get(&commit) {
-            return Ok((s.clone(), regime.roster));
+    pub fn judged(&mut self, commit: Oid) -> Result<Judged, Fatal> {
+        Ok(self
+            .judged_many(&[commit])?
+            .pop()
+            .expect("one judgement per commit"))
+    }
+
+    /// The signers of `commits` and the rosters they were judged by, in
+    /// order. What decides them (each commit's regime, its author after the
+    /// regime's .mailmap) is found first, one commit after another, from
+    /// caches that few distinct rosters and authors fill; the signers are
+    /// then made in parallel.
+    pub fn judged_many(&mut self, commits: &[Oid]) -> Result<Vec<Judged>, Fatal> {
+        enum Plan {
+            Known(Arc<Signer>),
+            /// The author after the mailmap (an index into `authors`), if any.
+            New(Option<usize>),
         }
-        let info = self.info(commit)?;
-        let time = git2::Time::new(info.seconds, info.offset_minutes);
-        let (name, email) = match &regime.mailmap {
-            Some(m) => git2::Signature::new(&info.name, &info.email.to_lowercase(), &time)
-                .and_then(|lowered| m.resolve_signature(&lowered))
-                .ok()
-                .map_or_else(
-                    || (info.name.clone(), info.email.clone()),
-                    |r| {
-                        (
-                            r.name().unwrap_or("").to_string(),
-                            r.email().unwrap_or("").to_string(),
-                        )
-                    },
-                ),
-            None => (info.name.clone(), info.email.clone()),
-        };
-        let person = regime.roster.by_email(&email);
-        let offset = chrono::FixedOffset::east_opt(info.offset_minutes * 60)
-            .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
-        let when = chrono::DateTime::from_timestamp(info.seconds, 0)
-            .unwrap_or_default()
-            .with_timezone(&offset);
-        let signer = Signer {
-            commit,
-            name,
-            email,
-            when,
-            person: person.map(|p| p.id.clone()),
-            roles: person.map(|p| p.roles.clone()).unwrap_or_default(),
-            co_authors: info.co_authors,
-            keys: person.map(|p| p.signing_keys.clone()).unwrap_or_default(),
-            signed: info.signed,
-        };
-        let signer = Arc::new(signer);
-        self.signers.insert(commit, signer.clone());
-        Ok((signer, regime.roster))
+        let mut plans = Vec::with_capacity(commits.len());
+        let mut authors: Vec<(String, String)> = Vec::new();
+        let mut author_ids: HashMap<(Oid, String, String), usize> = HashMap::new();
+        for &commit in commits {
+            let regime = self.regime_before(commit)?;
+            if let Some(s) = self.signers.get(&commit) {
+                plans.push((regime.roster, Plan::Known(s.clone())));
+                continue;
+            }
+            if self.known(&commit).is_none() {
+                self.info(commit)?;
+            }
+            let info = self.known(&commit).expect("read just above");
+            let author = regime.mailmap.as_ref().map(|(id, m)| {
+                let key = (*id, info.name.clone(), info.email.clone());
+                *author_ids.entry(key).or_insert_with(|| {
+                    authors.push(resolve(m, info));
+                    authors.len() - 1
+                })
+            });
+            plans.push((regime.roster, Plan::New(author)));
+        }
+        let (walked, known) = (self.walked, &self.known);
+        let judged: Vec<Judged> = plans
+            .into_par_iter()
+            .zip(commits)
+            .map(|((roster, plan), &commit)| match plan {
+                Plan::Known(s) => (s, roster),
+                Plan::New(author) => {
+                    let info = walked
+                        .and_then(|w| w.get(&commit))
+                        .or_else(|| known.get(&commit))
+                        .expect("every commit's author was read above");
+                    let (name, email) = match author {
+                        Some(i) => authors[i].clone(),
+                        None => (info.name.clone(), info.email.clone()),
+                    };
+                    (Arc::new(signer(commit, info, name, email, &roster)), roster)
+                }
+            })
+            .collect();
+        for (s, _) in &judged {
+            self.signers.entry(s.commit).or_insert_with(|| s.clone());
+        }
+        Ok(judged)
     }
 
     /// Whether the commit's author was a governor per its first parent.
@@ -285,18 +308,21 @@ impl<'g> Identities<'g> {
 
         let mailmap = match info.mailmap {
             None => None,
-            Some(id) => Some(match self.mailmaps.get(&id) {
-                Some(m) => m.clone(),
-                None => {
-                    let text = blob(id)?;
-                    let m = Rc::new(
-                        Mailmap::from_buffer(&lower_emails(&String::from_utf8_lossy(&text)))
-                            .map_err(missing)?,
-                    );
-                    self.mailmaps.insert(id, m.clone());
-                    m
-                }
-            }),
+            Some(id) => Some((
+                id,
+                match self.mailmaps.get(&id) {
+                    Some(m) => m.clone(),
+                    None => {
+                        let text = blob(id)?;
+                        let m = Rc::new(
+                            Mailmap::from_buffer(&lower_emails(&String::from_utf8_lossy(&text)))
+                                .map_err(missing)?,
+                        );
+                        self.mailmaps.insert(id, m.clone());
+                        m
+                    }
+                },
+            )),
         };
 
         let governors = match self.governors.get(&info.playbook) {
@@ -338,6 +364,46 @@ impl Ids {
             playbook: i.playbook,
             mailmap: i.mailmap,
         }
+    }
+}
+
+/// A commit's author after a .mailmap (matched on the e-mail lower-cased,
+/// as the mailmap's own e-mails are); as recorded when it has no entry.
+fn resolve(m: &Mailmap, info: &CommitInfo) -> (String, String) {
+    let time = git2::Time::new(info.seconds, info.offset_minutes);
+    git2::Signature::new(&info.name, &info.email.to_lowercase(), &time)
+        .and_then(|lowered| m.resolve_signature(&lowered))
+        .ok()
+        .map_or_else(
+            || (info.name.clone(), info.email.clone()),
+            |r| {
+                (
+                    r.name().unwrap_or("").to_string(),
+                    r.email().unwrap_or("").to_string(),
+                )
+            },
+        )
+}
+
+/// The signer of `commit`: its author (`name`, `email`, after the
+/// mailmap) as the roster of the commit's first parent knows them.
+fn signer(commit: Oid, info: &CommitInfo, name: String, email: String, roster: &Roster) -> Signer {
+    let person = roster.by_email(&email);
+    let offset = chrono::FixedOffset::east_opt(info.offset_minutes * 60)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
+    let when = chrono::DateTime::from_timestamp(info.seconds, 0)
+        .unwrap_or_default()
+        .with_timezone(&offset);
+    Signer {
+        commit,
+        name,
+        email,
+        when,
+        person: person.map(|p| p.id.clone()),
+        roles: person.map(|p| p.roles.clone()).unwrap_or_default(),
+        co_authors: info.co_authors.clone(),
+        keys: person.map(|p| p.signing_keys.clone()).unwrap_or_default(),
+        signed: info.signed,
     }
 }
 
