@@ -7,8 +7,9 @@
 use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
 
 use git2::{ObjectType, Oid};
 
@@ -62,17 +63,18 @@ pub fn store(file: &Path, bytes: &[u8]) {
 /// The next run's cache holds exactly the used and the fresh entries, so
 /// entries nobody asks for any more (files gone, bodies edited) drop out.
 pub struct Carry<K, V> {
-    kept: HashMap<K, V>,
-    /// Keys reused, in the order asked (a key may come more than once).
-    used: Mutex<Vec<K>>,
+    /// Each with whether this run used it.
+    kept: HashMap<K, (V, AtomicBool)>,
     fresh: Mutex<Vec<(K, V)>>,
 }
 
-impl<K: Eq + Hash + Clone, V> Carry<K, V> {
-    pub fn new(kept: HashMap<K, V>) -> Self {
+impl<K: Eq + Hash, V> Carry<K, V> {
+    pub fn new(kept: impl IntoIterator<Item = (K, V)>) -> Self {
         Carry {
-            kept,
-            used: Mutex::default(),
+            kept: kept
+                .into_iter()
+                .map(|(k, v)| (k, (v, AtomicBool::new(false))))
+                .collect(),
             fresh: Mutex::default(),
         }
     }
@@ -81,10 +83,10 @@ impl<K: Eq + Hash + Clone, V> Carry<K, V> {
     pub fn reuse<Q>(&self, key: &Q, fits: impl FnOnce(&V) -> bool) -> Option<&V>
     where
         K: std::borrow::Borrow<Q>,
-        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+        Q: Hash + Eq + ?Sized,
     {
-        let v = self.kept.get(key).filter(|v| fits(v))?;
-        lock(&self.used).push(key.to_owned());
+        let (v, used) = self.kept.get(key).filter(|(v, _)| fits(v))?;
+        used.store(true, Ordering::Relaxed);
         Some(v)
     }
 
@@ -95,20 +97,19 @@ impl<K: Eq + Hash + Clone, V> Carry<K, V> {
 
     /// The entries for the next run; `None` when they are the kept ones.
     pub fn next(self) -> Option<HashMap<K, V>> {
-        let used: HashSet<K> = self
-            .used
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .into_iter()
-            .collect();
         let fresh = self.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
-        if fresh.is_empty() && used.len() == self.kept.len() {
+        let all_used = self
+            .kept
+            .values()
+            .all(|(_, used)| used.load(Ordering::Relaxed));
+        if fresh.is_empty() && all_used {
             return None;
         }
-        let mut kept = self.kept;
         Some(
-            used.into_iter()
-                .filter_map(|k| kept.remove(&k).map(|v| (k, v)))
+            self.kept
+                .into_iter()
+                .filter(|(_, (_, used))| used.load(Ordering::Relaxed))
+                .map(|(k, (v, _))| (k, v))
                 .chain(fresh)
                 .collect(),
         )

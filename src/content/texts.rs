@@ -12,7 +12,7 @@
 //! second write within one clock tick cannot hide; a truncated, altered or
 //! foreign file is ignored and rebuilt.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -128,12 +128,12 @@ impl Texts {
     }
 }
 
-fn decode(bytes: &[u8], baton: &str) -> Option<HashMap<String, Entry>> {
+fn decode(bytes: &[u8], baton: &str) -> Option<Vec<(String, Entry)>> {
     let mut r = Reader(unseal(MAGIC, bytes)?);
     r.by(baton)?;
     let n = r.u32()?;
     // Every entry takes at least 64 bytes: never reserve more than the file holds.
-    let mut out = HashMap::with_capacity(n.min(r.0.len() / 64));
+    let mut out = Vec::with_capacity(n.min(r.0.len() / 64));
     for _ in 0..n {
         let path = r.string()?;
         let mut stamp = [0i64; 7];
@@ -141,7 +141,7 @@ fn decode(bytes: &[u8], baton: &str) -> Option<HashMap<String, Entry>> {
             *s = r.i64()?;
         }
         let text = r.string()?;
-        out.insert(path, (stamp, text, r.bytes()?.to_vec()));
+        out.push((path, (stamp, text, r.bytes()?.to_vec())));
     }
     r.0.is_empty().then_some(out)
 }

@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 
-use foldhash::{HashMap, HashMapExt};
 use git2::Oid;
 
 use crate::cachefile::{self, Carry, Reader, put_bytes, put_u32};
@@ -65,15 +64,15 @@ impl Bodies {
     }
 }
 
-fn decode(bytes: &[u8], baton: &str) -> Option<HashMap<Oid, String>> {
+fn decode(bytes: &[u8], baton: &str) -> Option<Vec<(Oid, String)>> {
     let mut r = Reader(cachefile::unseal(MAGIC, bytes)?);
     r.by(baton)?;
     let n = r.u32()?;
     // Every entry takes at least 24 bytes: never reserve more than the file holds.
-    let mut out = HashMap::with_capacity(n.min(r.0.len() / 24));
+    let mut out = Vec::with_capacity(n.min(r.0.len() / 24));
     for _ in 0..n {
         let key = r.oid()?;
-        out.insert(key, r.string()?);
+        out.push((key, r.string()?));
     }
     r.0.is_empty().then_some(out)
 }
