@@ -8,6 +8,7 @@ use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use foldhash::HashMap;
 
@@ -55,6 +56,46 @@ pub fn store(file: &Path, bytes: &[u8]) {
         .and_then(|()| std::fs::rename(&tmp, file));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+/// How long a cache that no run writes any more is kept (the page ledger
+/// of an output folder built once and never again).
+pub const STALE: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// How old a file left half-written by a killed run must be before it is
+/// removed (a live run writes its cache within seconds).
+const ABANDONED: Duration = Duration::from_secs(60 * 60);
+
+/// Removes, beside `file`, the caches of its `kind` that no run has
+/// written for [`STALE`], and files a killed run left half-written. Caches
+/// are only ever a saving: one removed is made again when next needed.
+pub fn sweep(file: &Path, kind: &str) {
+    let Some(dir) = file.parent() else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let age = |e: &std::fs::DirEntry| {
+        e.metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let limit = if name.starts_with('.') && name.ends_with(".tmp") {
+            ABANDONED
+        } else if name.strip_prefix(kind).is_some_and(|r| r.starts_with('-')) && e.path() != file {
+            STALE
+        } else {
+            continue;
+        };
+        if age(&e).is_some_and(|a| a > limit) {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 
@@ -172,5 +213,44 @@ impl<'b> Reader<'b> {
     }
     pub fn oid(&mut self) -> Option<Oid> {
         Oid::from_bytes(self.take(20)?).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::SystemTime;
+
+    #[test]
+    fn sweep_removes_stale_caches_of_its_kind_and_abandoned_writes_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |n: &str| dir.path().join(n);
+        let make = |n: &str, age: Duration| {
+            std::fs::write(at(n), b"x").unwrap();
+            let file = std::fs::File::options().write(true).open(at(n)).unwrap();
+            file.set_modified(SystemTime::now() - age).unwrap();
+        };
+        let stale = STALE + Duration::from_secs(60);
+        make("pages-aaaaaaaaaaaa", stale); // this run's own: kept, however old
+        make("pages-bbbbbbbbbbbb", stale); // no run wrote it for long: removed
+        make("pages-cccccccccccc", Duration::ZERO); // in use: kept
+        make("texts-dddddddddddd", stale); // another kind: kept
+        make(".pages-cccccccccccc.42.tmp", ABANDONED * 2); // left by a killed run: removed
+        make(".texts-dddddddddddd.43.tmp", Duration::ZERO); // being written: kept
+        sweep(&at("pages-aaaaaaaaaaaa"), "pages");
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                ".texts-dddddddddddd.43.tmp",
+                "pages-aaaaaaaaaaaa",
+                "pages-cccccccccccc",
+                "texts-dddddddddddd"
+            ]
+        );
     }
 }

@@ -126,6 +126,8 @@ impl Ledgers {
             .filter_map(|(f, p)| Some(((*f)?, *p)))
             .collect();
         cachefile::store(file, &cachefile::seal(MAGIC, &encode(&sites, written)));
+        // One ledger per output folder: those of folders no longer built go.
+        cachefile::sweep(file, "pages");
     }
 
     pub fn file(&self) -> &Path {
