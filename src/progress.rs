@@ -1,13 +1,15 @@
-//! Progress on stderr for long runs (a history walk over many commits, a
-//! large build). Shown only when stderr is a terminal, never in CI, and
-//! only once the work has taken longer than a second, so quick runs and
-//! logs stay clean.
+//! Progress on stderr for long runs (a history walk over many commits,
+//! reading thousands of records, a large build). Shown only when stderr is
+//! a terminal, never in CI, and only once the work has taken longer than a
+//! second, so quick runs and logs stay clean. Work that runs at the same
+//! time (the history walk and the records) gets one line each.
 
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// How long work runs before its progress is shown.
 const DELAY: Duration = Duration::from_secs(1);
@@ -48,7 +50,6 @@ impl Progress {
         }
     }
 
-    /// Counts `n` more units of work done.
     /// Counts `n` more units of work done (from any thread).
     pub fn inc(&self, n: u64) {
         let Some(bar) = &self.bar else {
@@ -59,7 +60,7 @@ impl Progress {
             && self.started.elapsed() >= DELAY
             && !self.shown.swap(true, Ordering::Relaxed)
         {
-            bar.set_draw_target(ProgressDrawTarget::stderr());
+            board().add(bar.clone());
         }
     }
 
@@ -67,6 +68,15 @@ impl Progress {
     pub fn finish(self) {
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
+            if self.shown.load(Ordering::Relaxed) {
+                board().remove(&bar);
+            }
         }
     }
+}
+
+/// The lines of all progress shown at once, drawn together on stderr.
+fn board() -> &'static MultiProgress {
+    static BOARD: OnceLock<MultiProgress> = OnceLock::new();
+    BOARD.get_or_init(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
 }

@@ -348,6 +348,8 @@ pub fn load_with(
         }
     }
     // A finding of the top two levels travels as a folder holding only it.
+    let progress =
+        crate::progress::Progress::new("reading records (folders)", Some(items.len() as u64));
     let folders: Vec<Arc<Folder>> = items
         .into_par_iter()
         .map(|item| match item {
@@ -366,7 +368,9 @@ pub fn load_with(
                 }
             },
         })
+        .inspect(|_| progress.inc(1))
         .collect();
+    progress.finish();
 
     let (mut releases, mut incidents) = (Vec::new(), Vec::new());
     for folder in folders {
