@@ -11,11 +11,20 @@ pub struct Entry {
     pub summary: String,
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Appends `s` with XML's special characters escaped.
+fn esc(out: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(i) = rest.find(['&', '<', '>', '"']) {
+        out.push_str(&rest[..i]);
+        out.push_str(match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => "&quot;",
+        });
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// A release as its feed entry needs it.
@@ -71,42 +80,65 @@ pub fn render(title: &str, base: &str, entries: &[Entry], fallback: &str) -> Str
         .map(|e| e.updated.as_str())
         .max()
         .unwrap_or(fallback);
-    let mut s = String::from(
+    // About 330 bytes an entry: grown once, not entry by entry.
+    let mut s = String::with_capacity(1024 + entries.len() * 330);
+    // `put` appends its pieces: literal text and escaped values alternately.
+    let put = |s: &mut String, pieces: &[&str]| {
+        for (i, piece) in pieces.iter().enumerate() {
+            if i % 2 == 0 {
+                s.push_str(piece);
+            } else {
+                esc(s, piece);
+            }
+        }
+    };
+    s.push_str(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
     );
-    s += &format!(
-        "  <title>{}</title>\n  <id>{}</id>\n  <updated>{}</updated>\n",
-        esc(title),
-        esc(base),
-        utc(updated)
+    put(
+        &mut s,
+        &[
+            "  <title>",
+            title,
+            "</title>\n  <id>",
+            base,
+            "</id>\n  <updated>",
+        ],
     );
-    s += &format!(
-        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-        esc(base)
+    s.push_str(&utc(updated));
+    put(
+        &mut s,
+        &[
+            "</updated>\n  <link rel=\"alternate\" type=\"text/html\" href=\"",
+            base,
+            "\"/>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"",
+            base,
+            "feed.xml\"/>\n  <author><name>",
+            title,
+            "</name></author>\n",
+        ],
     );
-    s += &format!(
-        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}feed.xml\"/>\n",
-        esc(base)
-    );
-    s += &format!("  <author><name>{}</name></author>\n", esc(title));
     for e in entries {
-        s += "  <entry>\n";
-        s += &format!(
-            "    <title>{}</title>\n    <id>{}</id>\n",
-            esc(&e.title),
-            esc(&e.id)
+        put(
+            &mut s,
+            &[
+                "  <entry>\n    <title>",
+                &e.title,
+                "</title>\n    <id>",
+                &e.id,
+                "</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"",
+                &e.link,
+                "\"/>\n    <updated>",
+            ],
         );
-        s += &format!(
-            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-            esc(&e.link)
-        );
-        s += &format!("    <updated>{}</updated>\n", utc(&e.updated));
+        s.push_str(&utc(&e.updated));
+        s.push_str("</updated>\n");
         if !e.summary.is_empty() {
-            s += &format!("    <summary>{}</summary>\n", esc(e.summary.trim()));
+            put(&mut s, &["    <summary>", e.summary.trim(), "</summary>\n"]);
         }
-        s += "  </entry>\n";
+        s.push_str("  </entry>\n");
     }
-    s += "</feed>\n";
+    s.push_str("</feed>\n");
     s
 }
 
@@ -115,8 +147,7 @@ fn utc(t: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(t)
         .map(|d| {
             d.with_timezone(&chrono::Utc)
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         })
         .unwrap_or_else(|_| t.to_string())
 }
@@ -137,4 +168,44 @@ fn strip_tags(html: &str) -> String {
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_and_times_are_utc() {
+        let entry = Entry {
+            id: "https://x.example/releases/1.0.0/".into(),
+            title: "Release 1.0.0: \"R&D\" <fast> (released)".into(),
+            link: "https://x.example/releases/1.0.0/?a=1&b=2".into(),
+            updated: "2026-03-01T10:00:00+02:00".into(),
+            summary: "  Faster <builds> & \"fewer\" bugs  ".into(),
+        };
+        let feed = render(
+            "Acme & Co",
+            "https://x.example/",
+            &[entry],
+            "2026-01-01T00:00:00Z",
+        );
+        assert!(feed.contains("<title>Acme &amp; Co</title>"), "{feed}");
+        assert!(feed.contains("<author><name>Acme &amp; Co</name></author>"));
+        assert!(
+            feed.contains(
+                "<title>Release 1.0.0: &quot;R&amp;D&quot; &lt;fast&gt; (released)</title>"
+            )
+        );
+        assert!(feed.contains("href=\"https://x.example/releases/1.0.0/?a=1&amp;b=2\"/>"));
+        assert!(
+            feed.contains("<summary>Faster &lt;builds&gt; &amp; &quot;fewer&quot; bugs</summary>")
+        );
+        assert!(
+            feed.contains("<updated>2026-03-01T08:00:00Z</updated>"),
+            "{feed}"
+        );
+        let mut nothing = String::new();
+        esc(&mut nothing, "");
+        assert_eq!(nothing, "");
+    }
 }
