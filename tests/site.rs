@@ -351,6 +351,43 @@ fn rebuilds_write_only_what_changed() {
         "stale files are removed"
     );
 
+    // Whatever else lies in the kept site is removed before it is published
+    // (the next build starts from it): a stray file, a page in a folder of
+    // no release, a file beside a wanted page, and a symlink out.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("keep.txt"), "precious").unwrap();
+    let prev = |rel: &str| repo.file(&format!(".public.baton-prev/{rel}"));
+    std::fs::write(prev("stale.html"), "old").unwrap();
+    std::fs::create_dir_all(prev("releases/9.9.9/deep")).unwrap();
+    std::fs::write(prev("releases/9.9.9/deep/index.html"), "gone").unwrap();
+    std::fs::write(prev("releases/1.0.0/notes.txt"), "old").unwrap();
+    std::os::unix::fs::symlink(outside.path(), prev("releases/out")).unwrap();
+    // and a symlink where a wanted page lies.
+    std::fs::remove_file(prev("index.html")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("keep.txt"), prev("index.html")).unwrap();
+    build();
+    assert!(
+        repo.file("public/index.html")
+            .symlink_metadata()
+            .unwrap()
+            .is_file(),
+        "a page is a file of its own"
+    );
+    for stray in [
+        "stale.html",
+        "releases/9.9.9",
+        "releases/1.0.0/notes.txt",
+        "releases/out",
+    ] {
+        let at = repo.file(&format!("public/{stray}"));
+        assert!(at.symlink_metadata().is_err(), "{stray} was published");
+    }
+    assert!(repo.file("public/releases/1.0.0/index.html").is_file());
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("keep.txt")).unwrap(),
+        "precious"
+    );
+
     // A new release changes the index and adds a page; both appear.
     shipped_release(&repo, "1.1.0", "minor", "2026-02");
     build();

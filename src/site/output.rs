@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
+use rayon::prelude::*;
 
 use crate::error::Fatal;
 use crate::site::ledger::{self, Ledger, Ledgers, Pages};
@@ -262,36 +262,45 @@ fn try_remove(path: &Path) -> std::io::Result<()> {
 
 /// Makes `dir` (a previous site) hold nothing but `paths` and the folders
 /// above them: stray entries are removed, wanted ones left to be compared.
+/// Folders are gone through in parallel (a site has a folder per release).
 fn prune(dir: &Path, paths: &[String]) -> Result<(), Fatal> {
     let wanted: HashSet<&str> = paths.iter().map(String::as_str).collect();
     let folders: HashSet<&str> = paths
         .iter()
         .flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..i]))
         .collect();
-    let mut walk = WalkDir::new(dir)
-        .follow_links(false)
-        .min_depth(1)
-        .into_iter();
-    while let Some(entry) = walk.next() {
-        let entry = entry.map_err(|e| Fatal::new(format!("cannot read {}: {e}", dir.display())))?;
-        let rel = entry
-            .path()
-            .strip_prefix(dir)
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default();
-        let keep = if entry.file_type().is_dir() {
-            folders.contains(rel.as_str())
+    prune_in(dir, "", &wanted, &folders)
+}
+
+/// [`prune`] of the folder `dir`, at `rel` in the site.
+fn prune_in(
+    dir: &Path,
+    rel: &str,
+    wanted: &HashSet<&str>,
+    folders: &HashSet<&str>,
+) -> Result<(), Fatal> {
+    let cannot = |e: std::io::Error| Fatal::new(format!("cannot read {}: {e}", dir.display()));
+    let entries = fs::read_dir(dir)
+        .and_then(|list| list.collect::<std::io::Result<Vec<_>>>())
+        .map_err(cannot)?;
+    entries.into_par_iter().try_for_each(|entry| {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let at = if rel.is_empty() {
+            name.into_owned()
         } else {
-            entry.file_type().is_file() && wanted.contains(rel.as_str())
+            format!("{rel}/{name}")
         };
-        if !keep {
-            if entry.file_type().is_dir() {
-                walk.skip_current_dir();
-            }
-            try_remove(entry.path()).map_err(|e| io(entry.path(), e))?;
+        // Never followed: a symlink is neither a folder nor a file here.
+        let kind = entry.file_type().map_err(cannot)?;
+        if kind.is_dir() && folders.contains(at.as_str()) {
+            return prune_in(&entry.path(), &at, wanted, folders);
         }
-    }
-    Ok(())
+        if kind.is_file() && wanted.contains(at.as_str()) {
+            return Ok(());
+        }
+        try_remove(&entry.path()).map_err(|e| io(&entry.path(), e))
+    })
 }
 
 fn swap(tmp: &Path, out: &Path, old: &Path) -> Result<(), Fatal> {
