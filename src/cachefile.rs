@@ -67,6 +67,9 @@ pub const STALE: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// removed (a live run writes its cache within seconds).
 const ABANDONED: Duration = Duration::from_secs(60 * 60);
 
+/// Ledgers are the caches that pile up (one per output folder); the
+/// others are one file per project. Called when a ledger is saved.
+///
 /// Removes, beside `file`, the caches of its `kind` that no run has
 /// written for [`STALE`], and files a killed run left half-written. Caches
 /// are only ever a saving: one removed is made again when next needed.
@@ -220,6 +223,37 @@ impl<'b> Reader<'b> {
 mod tests {
     use super::*;
     use std::time::SystemTime;
+
+    #[test]
+    fn carry_hands_on_exactly_the_used_and_fresh_entries() {
+        let kept = || {
+            [
+                ("a".to_string(), 1),
+                ("b".to_string(), 2),
+                ("c".to_string(), 3),
+            ]
+        };
+        let carry = Carry::new(kept());
+        assert_eq!(carry.reuse("a", |_| true), Some(&1));
+        assert_eq!(carry.reuse("b", |v| *v == 99), None, "no longer fits");
+        assert_eq!(carry.reuse("z", |_| true), None);
+        carry.add("b".to_string(), 20);
+        let mut next: Vec<(String, i32)> = carry.next().unwrap().into_iter().collect();
+        next.sort();
+        assert_eq!(next, [("a".to_string(), 1), ("b".to_string(), 20)]);
+
+        let carry = Carry::new(kept());
+        for k in ["a", "b", "c", "a"] {
+            carry.reuse(k, |_| true);
+        }
+        assert!(carry.next().is_none(), "all used, nothing new: unchanged");
+        let unused = Carry::new(kept()).next();
+        assert_eq!(
+            unused.map(|m| m.len()),
+            Some(0),
+            "nothing used: nothing kept"
+        );
+    }
 
     #[test]
     fn sweep_removes_stale_caches_of_its_kind_and_abandoned_writes_only() {

@@ -362,10 +362,20 @@ fn rebuilds_write_only_what_changed() {
     std::fs::write(prev("releases/9.9.9/deep/index.html"), "gone").unwrap();
     std::fs::write(prev("releases/1.0.0/notes.txt"), "old").unwrap();
     std::os::unix::fs::symlink(outside.path(), prev("releases/out")).unwrap();
-    // and a symlink where a wanted page lies.
+    // and symlinks where a wanted page and a wanted folder lie.
     std::fs::remove_file(prev("index.html")).unwrap();
     std::os::unix::fs::symlink(outside.path().join("keep.txt"), prev("index.html")).unwrap();
-    build();
+    std::fs::remove_dir_all(prev("incidents")).ok();
+    std::os::unix::fs::symlink(outside.path(), prev("incidents")).unwrap();
+    let out = repo
+        .baton()
+        .args(["build", "--now", NOW])
+        .assert()
+        .success();
+    assert!(
+        kept_of(&out.get_output().stderr).1 > 0,
+        "the kept site was pruned and used, not thrown away"
+    );
     assert!(
         repo.file("public/index.html")
             .symlink_metadata()
@@ -383,6 +393,17 @@ fn rebuilds_write_only_what_changed() {
         assert!(at.symlink_metadata().is_err(), "{stray} was published");
     }
     assert!(repo.file("public/releases/1.0.0/index.html").is_file());
+    assert!(
+        repo.file("public/incidents")
+            .symlink_metadata()
+            .unwrap()
+            .is_dir(),
+        "a wanted folder is a folder of its own"
+    );
+    assert!(
+        !outside.path().join("index.html").exists(),
+        "nothing written through a symlink"
+    );
     assert_eq!(
         std::fs::read_to_string(outside.path().join("keep.txt")).unwrap(),
         "precious"

@@ -178,7 +178,7 @@ impl<'g> Identities<'g> {
     /// order. What decides them (each commit's regime, its author after the
     /// regime's .mailmap) is found first, one commit after another, from
     /// caches that few distinct rosters and authors fill; the signers are
-    /// then made in parallel.
+    /// then made in parallel. A commit given twice is judged twice, alike.
     pub fn judged_many(&mut self, commits: &[Oid]) -> Result<Vec<Judged>, Fatal> {
         enum Plan {
             Known(Arc<Signer>),
@@ -194,10 +194,14 @@ impl<'g> Identities<'g> {
                 plans.push((regime.roster, Plan::Known(s.clone())));
                 continue;
             }
+            // The regime was found from the commit's author record, read
+            // from the walk or from git, so it is known here.
             if self.known(&commit).is_none() {
                 self.info(commit)?;
             }
-            let info = self.known(&commit).expect("read just above");
+            let info = self
+                .known(&commit)
+                .expect("read by regime_before or just above");
             let author = regime.mailmap.as_ref().map(|(id, m)| {
                 let key = (*id, info.name.clone(), info.email.clone());
                 *author_ids.entry(key).or_insert_with(|| {

@@ -82,59 +82,36 @@ pub fn render(title: &str, base: &str, entries: &[Entry], fallback: &str) -> Str
         .unwrap_or(fallback);
     // About 330 bytes an entry: grown once, not entry by entry.
     let mut s = String::with_capacity(1024 + entries.len() * 330);
-    // `put` appends its pieces: literal text and escaped values alternately.
-    let put = |s: &mut String, pieces: &[&str]| {
-        for (i, piece) in pieces.iter().enumerate() {
-            if i % 2 == 0 {
-                s.push_str(piece);
-            } else {
-                esc(s, piece);
-            }
-        }
-    };
     s.push_str(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
     );
-    put(
-        &mut s,
-        &[
-            "  <title>",
-            title,
-            "</title>\n  <id>",
-            base,
-            "</id>\n  <updated>",
-        ],
-    );
+    s.push_str("  <title>");
+    esc(&mut s, title);
+    s.push_str("</title>\n  <id>");
+    esc(&mut s, base);
+    s.push_str("</id>\n  <updated>");
     s.push_str(&utc(updated));
-    put(
-        &mut s,
-        &[
-            "</updated>\n  <link rel=\"alternate\" type=\"text/html\" href=\"",
-            base,
-            "\"/>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"",
-            base,
-            "feed.xml\"/>\n  <author><name>",
-            title,
-            "</name></author>\n",
-        ],
-    );
+    s.push_str("</updated>\n  <link rel=\"alternate\" type=\"text/html\" href=\"");
+    esc(&mut s, base);
+    s.push_str("\"/>\n  <link rel=\"self\" type=\"application/atom+xml\" href=\"");
+    esc(&mut s, base);
+    s.push_str("feed.xml\"/>\n  <author><name>");
+    esc(&mut s, title);
+    s.push_str("</name></author>\n");
     for e in entries {
-        put(
-            &mut s,
-            &[
-                "  <entry>\n    <title>",
-                &e.title,
-                "</title>\n    <id>",
-                &e.id,
-                "</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"",
-                &e.link,
-                "\"/>\n    <updated>",
-            ],
-        );
+        s.push_str("  <entry>\n    <title>");
+        esc(&mut s, &e.title);
+        s.push_str("</title>\n    <id>");
+        esc(&mut s, &e.id);
+        s.push_str("</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"");
+        esc(&mut s, &e.link);
+        s.push_str("\"/>\n    <updated>");
         s.push_str(&utc(&e.updated));
         s.push_str("</updated>\n");
         if !e.summary.is_empty() {
-            put(&mut s, &["    <summary>", e.summary.trim(), "</summary>\n"]);
+            s.push_str("    <summary>");
+            esc(&mut s, e.summary.trim());
+            s.push_str("</summary>\n");
         }
         s.push_str("  </entry>\n");
     }
@@ -177,7 +154,7 @@ mod tests {
     #[test]
     fn text_is_escaped_and_times_are_utc() {
         let entry = Entry {
-            id: "https://x.example/releases/1.0.0/".into(),
+            id: "https://x.example/releases/1.0.0/#a&b".into(),
             title: "Release 1.0.0: \"R&D\" <fast> (released)".into(),
             link: "https://x.example/releases/1.0.0/?a=1&b=2".into(),
             updated: "2026-03-01T10:00:00+02:00".into(),
@@ -190,6 +167,7 @@ mod tests {
             "2026-01-01T00:00:00Z",
         );
         assert!(feed.contains("<title>Acme &amp; Co</title>"), "{feed}");
+        assert!(feed.contains("<id>https://x.example/releases/1.0.0/#a&amp;b</id>"));
         assert!(feed.contains("<author><name>Acme &amp; Co</name></author>"));
         assert!(
             feed.contains(
