@@ -456,3 +456,34 @@ fn a_roster_typo_can_be_fixed_by_a_governor() {
     let f = assert_fires(&v, "policy.unauthorized-change");
     assert_eq!(f["commit"], repo.head());
 }
+
+/// Each signing commit is judged by the .mailmap of its own first parent,
+/// also when one address signs both before and after the mailmap arrives
+/// (the signers of all records are judged together, with each author's
+/// mapping looked up once per mailmap).
+#[test]
+fn one_address_is_judged_by_the_mailmap_each_signing_commit_saw() {
+    let repo = developed();
+    planned_release(&repo, "1.1.0", "minor");
+    sign(&repo, "1.1.0", "development", DEV, "2026-02-02T11:00:00Z");
+    let before = sign(&repo, V, "quality", GRACE_HOME, "2026-02-03T08:00:00Z");
+    repo.commit_file(ADA, "2026-02-03T09:00:00Z", ".mailmap", MAILMAP);
+    let after = sign(
+        &repo,
+        "1.1.0",
+        "quality",
+        GRACE_HOME,
+        "2026-02-03T10:00:00Z",
+    );
+    let v = repo.check();
+    let unknown = findings(&v, "signoff.unknown-author");
+    assert_eq!(unknown.len(), 1, "{:#}", v["findings"]);
+    assert_eq!(unknown[0]["commit"], before);
+    assert_eq!(gate_state(&v, V, "quality"), "invalid");
+    let g = &release_of(&v, "1.1.0")["gates"]["quality"];
+    assert_eq!(
+        (g["signer"].as_str(), g["state"].as_str()),
+        (Some("grace"), Some("approved"))
+    );
+    assert_eq!(g["commit"], after);
+}
