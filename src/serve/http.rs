@@ -109,11 +109,15 @@ pub fn handle(request: Request, shared: &Shared) {
 /// Renders a file not rendered since the last rebuild: an HTML page alone,
 /// anything else (the feed, the sitemap, status.json) with the whole site
 /// (kept for later requests). Results of a rebuild that has since been
-/// replaced are dropped.
+/// replaced are not kept.
 fn render(shared: &Shared, key: &str) -> Option<Arc<Vec<u8>>> {
     // A rebuild may land while rendering: render again from the newer check
     // (a few times at most), so a reloaded page never shows the old one.
-    for _ in 0..3 {
+    // While records keep changing faster than the whole site renders, the
+    // last attempt is answered as rendered, one rebuild behind, rather
+    // than not at all.
+    const ATTEMPTS: usize = 3;
+    for attempt in 1..=ATTEMPTS {
         let (version, checked, theme, url) = {
             let site = shared.site.read().expect("site lock");
             let (checked, theme, url) = site.source.clone()?;
@@ -136,7 +140,8 @@ fn render(shared: &Shared, key: &str) -> Option<Arc<Vec<u8>>> {
                 return None;
             }
         };
-        if site.version != version {
+        let current = site.version == version;
+        if !current && attempt < ATTEMPTS {
             continue;
         }
         let mut found = None;
@@ -145,7 +150,9 @@ fn render(shared: &Shared, key: &str) -> Option<Arc<Vec<u8>>> {
             if path == key {
                 found = Some(bytes.clone());
             }
-            site.files.entry(path).or_insert(bytes);
+            if current {
+                site.files.entry(path).or_insert(bytes);
+            }
         }
         return found;
     }
