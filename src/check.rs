@@ -170,13 +170,12 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         .par_iter()
         .map(|rp| history.last.get(rp).copied())
         .collect();
-    let mut judged: HashMap<git2::Oid, Judged> = HashMap::new();
+    let mut distinct: Vec<git2::Oid> = lasts.iter().flatten().copied().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut judged: HashMap<git2::Oid, Judged> = HashMap::with_capacity(distinct.len());
     let mut fresh = Vec::new();
-    let mut seen = foldhash::HashSet::default();
-    for &commit in lasts.iter().flatten() {
-        if !seen.insert(commit) {
-            continue;
-        }
+    for commit in distinct {
         match opts.signers.as_ref().and_then(|k| k.get(root, commit)) {
             Some(known) => {
                 judged.insert(commit, known);

@@ -118,9 +118,7 @@ impl<'g> Identities<'g> {
     }
 
     fn known(&self, commit: &Oid) -> Option<&CommitInfo> {
-        self.walked
-            .and_then(|w| w.get(commit))
-            .or_else(|| self.known.get(commit))
+        known_in(self.walked, &self.known, commit)
     }
 
     /// A commit's author and the ids of its regime: from the walk, or read now.
@@ -194,14 +192,9 @@ impl<'g> Identities<'g> {
                 plans.push((regime.roster, Plan::Known(s.clone())));
                 continue;
             }
-            // The regime was found from the commit's author record, read
-            // from the walk or from git, so it is known here.
-            if self.known(&commit).is_none() {
-                self.info(commit)?;
-            }
             let info = self
                 .known(&commit)
-                .expect("read by regime_before or just above");
+                .expect("regime_before reads the author record of every commit it judges");
             let author = regime.mailmap.as_ref().map(|(id, m)| {
                 let key = (*id, info.name.clone(), info.email.clone());
                 *author_ids.entry(key).or_insert_with(|| {
@@ -218,9 +211,7 @@ impl<'g> Identities<'g> {
             .map(|((roster, plan), &commit)| match plan {
                 Plan::Known(s) => (s, roster),
                 Plan::New(author) => {
-                    let info = walked
-                        .and_then(|w| w.get(&commit))
-                        .or_else(|| known.get(&commit))
+                    let info = known_in(walked, known, &commit)
                         .expect("every commit's author was read above");
                     let (name, email) = match author {
                         Some(i) => authors[i].clone(),
@@ -369,6 +360,17 @@ impl Ids {
             mailmap: i.mailmap,
         }
     }
+}
+
+/// A commit's author record: from the history walk, or read since.
+fn known_in<'a>(
+    walked: Option<&'a HashMap<Oid, CommitInfo>>,
+    known: &'a HashMap<Oid, CommitInfo>,
+    commit: &Oid,
+) -> Option<&'a CommitInfo> {
+    walked
+        .and_then(|w| w.get(commit))
+        .or_else(|| known.get(commit))
 }
 
 /// A commit's author after a .mailmap (matched on the e-mail lower-cased,
