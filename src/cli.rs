@@ -245,7 +245,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
                 Format::Json => report::json::render(status),
                 Format::Github => report::github::render(&status.findings, &checked.repo_prefix),
             };
-            print(&text);
+            match format {
+                // JSON escapes every control character: nothing to strip.
+                Format::Json => print_plain(&text),
+                _ => print(&text),
+            }
             let failed = status.errors() > 0 || (strict && status.warnings() > 0);
             // The process ends here: skip freeing thousands of parsed records.
             std::mem::forget(checked);
@@ -459,6 +463,14 @@ fn built_summary(b: &crate::site::Built) -> String {
 fn print(text: &str) {
     let mut out = anstream::stdout();
     // A closed pipe (`baton check | head`) is not an error worth a panic.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// [`print`] for text that holds no escape sequences (JSON), which
+/// anstream would otherwise scan byte by byte.
+fn print_plain(text: &str) {
+    let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
 }

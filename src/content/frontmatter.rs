@@ -1,17 +1,25 @@
 //! Splitting a record into YAML front matter and Markdown body, and finding
 //! where in the *file* a YAML key sits, so findings can point at a line.
 
+use std::borrow::Cow;
+
+use bytestring::ByteString;
+
 /// A record file split at its `---` fences. Lines are 1-based file lines.
+///
+/// The parts share one buffer (`ByteString` is a UTF-8 view of reference-
+/// counted bytes): a text kept in the texts cache is not copied to make
+/// its document, nor to split it, nor to clone it.
 #[derive(Clone, Debug)]
 pub struct Document {
     /// The whole file, with a BOM removed and CRLF folded to LF.
-    pub text: String,
+    pub text: ByteString,
     /// The YAML between the fences.
-    pub front: String,
+    pub front: ByteString,
     /// File line of the first YAML line.
     pub front_line: usize,
     /// The Markdown after the closing fence.
-    pub body: String,
+    pub body: ByteString,
     /// File line of the first body line.
     pub body_line: usize,
     /// The git blob id of `text`, once asked for (kept with the document,
@@ -28,15 +36,27 @@ pub struct SplitError {
 }
 
 /// Normalises text as every reader of records sees it: no BOM, LF line ends.
-pub fn normalise(raw: &str) -> String {
-    raw.strip_prefix('\u{feff}')
-        .unwrap_or(raw)
-        .replace("\r\n", "\n")
+pub fn normalise(raw: &str) -> Cow<'_, str> {
+    let text = raw.strip_prefix('\u{feff}').unwrap_or(raw);
+    if memchr::memmem::find(text.as_bytes(), b"\r\n").is_some() {
+        Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// [`normalise`] of a shared text: the same buffer when it is already normal.
+fn normalised(raw: ByteString) -> ByteString {
+    match normalise(&raw) {
+        Cow::Borrowed(text) if text.len() == raw.len() => raw.clone(),
+        Cow::Borrowed(text) => raw.slice_ref(text),
+        Cow::Owned(text) => ByteString::from(text),
+    }
 }
 
 /// Splits a Markdown record into front matter and body.
-pub fn split(raw: &str) -> Result<Document, SplitError> {
-    let text = normalise(raw);
+pub fn split(raw: impl Into<ByteString>) -> Result<Document, SplitError> {
+    let text = normalised(raw.into());
     let mut lines = text.split_inclusive('\n');
     let first = lines.next().unwrap_or("");
     if first.trim_end() != "---" {
@@ -48,36 +68,39 @@ pub fn split(raw: &str) -> Result<Document, SplitError> {
     }
     let start = first.len();
     let mut offset = start;
+    let mut close = None;
     for (i, line) in lines.enumerate() {
         let t = line.trim_end();
         if t == "---" || t == "..." {
-            let front = text[start..offset].to_string();
-            let body = text[offset + line.len()..].to_string();
-            return Ok(Document {
-                front,
-                front_line: 2,
-                body,
-                body_line: i + 3,
-                text,
-                blob: Default::default(),
-            });
+            close = Some((i, line.len()));
+            break;
         }
         offset += line.len();
     }
-    Err(SplitError {
-        line: 1,
-        message: "the front matter opened on line 1 is never closed".into(),
-        help: "end the YAML fields with a line `---`".into(),
+    let Some((i, fence)) = close else {
+        return Err(SplitError {
+            line: 1,
+            message: "the front matter opened on line 1 is never closed".into(),
+            help: "end the YAML fields with a line `---`".into(),
+        });
+    };
+    Ok(Document {
+        front: text.slice_ref(&text[start..offset]),
+        front_line: 2,
+        body: text.slice_ref(&text[offset + fence..]),
+        body_line: i + 3,
+        text,
+        blob: Default::default(),
     })
 }
 
 /// A plain YAML file seen as a document with front matter only.
-pub fn whole_yaml(raw: &str) -> Document {
-    let text = normalise(raw);
+pub fn whole_yaml(raw: impl Into<ByteString>) -> Document {
+    let text = normalised(raw.into());
     Document {
         front: text.clone(),
         front_line: 1,
-        body: String::new(),
+        body: ByteString::new(),
         body_line: 0,
         text,
         blob: Default::default(),
@@ -178,6 +201,22 @@ mod tests {
         assert_eq!(d.body, "# Body\n");
         assert_eq!(d.body_line, 5);
         assert_eq!(d.line_of(&["b"]), 3);
+    }
+
+    #[test]
+    fn a_normal_text_is_split_without_copies() {
+        let raw = ByteString::from("---\na: 1\n---\n# Body\n".to_string());
+        let d = split(raw.clone()).unwrap();
+        let inside = |part: &str| {
+            let (start, end) = (raw.as_ptr() as usize, raw.as_ptr() as usize + raw.len());
+            (start..=end).contains(&(part.as_ptr() as usize))
+        };
+        assert_eq!(d.text.as_ptr(), raw.as_ptr());
+        assert!(inside(&d.front) && inside(&d.body));
+        assert_eq!((&*d.front, &*d.body), ("a: 1\n", "# Body\n"));
+        // A BOM is cut off the same buffer.
+        let bom = ByteString::from("\u{feff}---\na: 1\n---\n".to_string());
+        assert_eq!(split(bom.clone()).unwrap().text.as_ptr(), bom[3..].as_ptr());
     }
 
     #[test]

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
-use walkdir::WalkDir;
 
 use crate::content::parse::{self, MAX_FILE_BYTES, Parsed};
 use crate::content::records::{
@@ -323,14 +322,14 @@ pub fn load_with(
         Found(Finding),
         Folder(PathBuf),
     }
-    // The top two levels are listed directly: walkdir would also read
-    // every folder at its depth limit, only to drop what it read.
+    // The top two levels are listed here, the folders under them by
+    // their own jobs.
     let mut items: Vec<Item> = Vec::new();
     let is_dir = |e: &Entry| {
         e.as_ref()
             .ok()
-            .filter(|(_, t)| t.is_dir())
-            .map(|(p, _)| p.clone())
+            .filter(|(_, t, _)| t.is_dir())
+            .map(|(p, ..)| p.clone())
     };
     let found = |steps: Vec<Step>| {
         steps.into_iter().map(|step| match step {
@@ -399,21 +398,17 @@ fn load_folder(root: &Path, dir: &Path, texts: Option<&super::texts::Texts>) -> 
     let mut out = Folder::default();
     let mut release: Option<ReleaseFiles> = None;
     let mut incident: Option<IncidentFiles> = None;
-    let steps = WalkDir::new(dir)
-        .follow_links(false)
-        .follow_root_links(false)
-        .sort_by_file_name()
-        .min_depth(1)
-        .into_iter()
-        .flat_map(|entry| walk_step(root, from_walkdir(entry)));
+    let mut entries = Vec::new();
+    walk(dir, &mut entries);
+    let steps = entries.into_iter().flat_map(|entry| walk_step(root, entry));
     for step in steps {
         let (relpath, loaded) = match step {
             Step::Found(f) => {
                 out.found.push(f);
                 continue;
             }
-            Step::Record(relpath, path) => {
-                let (loaded, found) = parse_file(&relpath, &path, texts);
+            Step::Record(relpath, path, meta) => {
+                let (loaded, found) = parse_file(&relpath, &path, meta.as_ref(), texts);
                 out.found.extend(found);
                 (relpath, loaded)
             }
@@ -498,21 +493,18 @@ fn read_fatal(root: &Path, path: &Path) -> Result<String, Fatal> {
     read_text(path).map_err(|why| Fatal::new(format!("{}: {why}", rel(root, path))))
 }
 
-/// One entry of the walk under content/: its path and type (symlinks are
-/// not followed), or a folder that could not be read and why.
-type Entry = Result<(PathBuf, fs::FileType), (PathBuf, String)>;
+/// One entry of the walk under content/: its path, its type (symlinks are
+/// not followed) and, for a file, its metadata; or a folder that could not
+/// be read and why.
+type Entry = Result<(PathBuf, fs::FileType, Option<fs::Metadata>), (PathBuf, String)>;
 
-fn from_walkdir(entry: walkdir::Result<walkdir::DirEntry>) -> Entry {
-    match entry {
-        Ok(e) => Ok((e.path().to_path_buf(), e.file_type())),
-        Err(e) => Err((
-            e.path().map(Path::to_path_buf).unwrap_or_default(),
-            e.to_string(),
-        )),
-    }
-}
-
-/// A folder's entries in name order, as walkdir would give them.
+/// A folder's entries in name order.
+///
+/// A file's metadata is taken relative to the open folder (`fstatat` on
+/// the folder's descriptor, which std does for `DirEntry::metadata` where
+/// the system has it), so the kernel resolves one name, not the whole path
+/// again, for each of the thousands of records; the texts cache compares
+/// it with what it kept.
 fn listing(dir: &Path) -> Vec<Entry> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -524,11 +516,12 @@ fn listing(dir: &Path) -> Vec<Entry> {
             let file_type = entry
                 .file_type()
                 .map_err(|e| (entry.path(), e.to_string()))?;
-            Ok((entry.path(), file_type))
+            let meta = file_type.is_file().then(|| entry.metadata().ok()).flatten();
+            Ok((entry.path(), file_type, meta))
         })
         .collect();
     out.sort_by(|a, b| match (a, b) {
-        (Ok((a, _)), Ok((b, _))) => a.file_name().cmp(&b.file_name()),
+        (Ok((a, ..)), Ok((b, ..))) => a.file_name().cmp(&b.file_name()),
         (Err(_), Err(_)) => std::cmp::Ordering::Equal,
         (Err(_), Ok(_)) => std::cmp::Ordering::Less,
         (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
@@ -536,11 +529,27 @@ fn listing(dir: &Path) -> Vec<Entry> {
     out
 }
 
+/// Everything under `dir` (not `dir` itself), depth first in name order:
+/// each folder is followed by its contents. Symlinks are listed, never
+/// followed.
+fn walk(dir: &Path, out: &mut Vec<Entry>) {
+    for entry in listing(dir) {
+        let sub = match &entry {
+            Ok((path, t, _)) if t.is_dir() => Some(path.clone()),
+            _ => None,
+        };
+        out.push(entry);
+        if let Some(sub) = sub {
+            walk(&sub, out);
+        }
+    }
+}
+
 /// What one entry of the walk under content/ is: a record to parse, or
 /// findings (symlinks, unexpected files and folders); hidden entries are
 /// nothing.
 fn walk_step(root: &Path, entry: Entry) -> Vec<Step> {
-    let (path, file_type) = match entry {
+    let (path, file_type, meta) = match entry {
         Ok(e) => e,
         Err((at, why)) => {
             let at = if at.as_os_str().is_empty() {
@@ -581,7 +590,7 @@ fn walk_step(root: &Path, entry: Entry) -> Vec<Step> {
         match classify(&parts) {
             Slot::Skip => {}
             Slot::Unexpected => unexpected(&relpath, &mut found),
-            _ => steps.push(Step::Record(relpath.clone(), path.to_path_buf())),
+            _ => steps.push(Step::Record(relpath.clone(), path.to_path_buf(), meta)),
         }
     }
     steps.extend(found.into_iter().map(Step::Found));
@@ -591,8 +600,9 @@ fn walk_step(root: &Path, entry: Entry) -> Vec<Step> {
 /// One thing met while walking content/, in walk order.
 enum Step {
     Found(Finding),
-    /// A record file to parse: its project path and its path on disk.
-    Record(String, PathBuf),
+    /// A record file to parse: its project path, its path on disk and its
+    /// metadata when the listing got it.
+    Record(String, PathBuf, Option<fs::Metadata>),
 }
 
 /// A parsed record file, typed by its place in the layout. (Short-lived:
@@ -615,13 +625,14 @@ enum Loaded {
 fn parse_file(
     relpath: &str,
     path: &Path,
+    meta: Option<&fs::Metadata>,
     texts: Option<&super::texts::Texts>,
 ) -> (Loaded, Vec<Finding>) {
     let mut f = Vec::new();
     let read = match texts {
-        Some(t) => t.read(relpath, path),
+        Some(t) => t.read(relpath, path, meta),
         None => read_text(path).map(|text| super::texts::Read {
-            text,
+            text: text.into(),
             front: None,
             fresh: false,
         }),
@@ -636,7 +647,7 @@ fn parse_file(
     macro_rules! parsed {
         ($how:path) => {
             match &text {
-                Some(t) => $how(relpath, t, &mut front, &mut f),
+                Some(t) => $how(relpath, t.clone(), &mut front, &mut f),
                 None => parse::unreadable(relpath),
             }
         };

@@ -5,6 +5,8 @@
 
 use serde::de::DeserializeOwned;
 
+use bytestring::ByteString;
+
 use crate::content::frontmatter::{self, Document};
 use crate::finding::{Finding, Rule};
 use crate::time::parse_timestamp;
@@ -31,11 +33,12 @@ pub fn record<T: DeserializeOwned>(path: &str, raw: &str, out: &mut Vec<Finding>
 /// or `None` when the front matter is not YAML.
 pub fn record_with<T: DeserializeOwned>(
     path: &str,
-    raw: &str,
+    raw: impl Into<ByteString>,
     front: &mut Option<serde_yaml::Value>,
     out: &mut Vec<Finding>,
 ) -> Parsed<T> {
-    match frontmatter::split(raw) {
+    let raw = raw.into();
+    match frontmatter::split(raw.clone()) {
         Ok(doc) => typed(path, doc, front, out),
         Err(e) => {
             *front = None;
@@ -62,23 +65,18 @@ pub fn prose<T: DeserializeOwned + Default>(
 /// [`prose`], with a front matter value as in [`record_with`].
 pub fn prose_with<T: DeserializeOwned + Default>(
     path: &str,
-    raw: &str,
+    raw: impl Into<ByteString>,
     front: &mut Option<serde_yaml::Value>,
     out: &mut Vec<Finding>,
 ) -> Parsed<T> {
-    let text = frontmatter::normalise(raw);
-    if text.starts_with("---") {
+    let raw = raw.into();
+    if frontmatter::normalise(&raw).starts_with("---") {
         return record_with(path, raw, front, out);
     }
     *front = None;
-    let doc = Document {
-        front: String::new(),
-        front_line: 1,
-        body: text.clone(),
-        body_line: 1,
-        text,
-        blob: Default::default(),
-    };
+    let mut doc = frontmatter::whole_yaml(raw);
+    (doc.front, doc.front_line) = (ByteString::new(), 1);
+    (doc.body, doc.body_line) = (doc.text.clone(), 1);
     Parsed {
         path: path.to_string(),
         doc,

@@ -12,6 +12,8 @@
 //! second write within one clock tick cannot hide; a truncated, altered or
 //! foreign file is ignored and rebuilt.
 
+use bytes::Bytes;
+use bytestring::ByteString;
 use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -25,8 +27,9 @@ const MAGIC: &[u8] = b"baton texts cache 3\n";
 pub type Stamp = [i64; 7];
 
 /// A kept record: its file's stamp, its text, and its front matter's YAML
-/// value in [`values`](super::values) form (empty: none).
-type Entry = (Stamp, String, Vec<u8>);
+/// value in [`values`](super::values) form (empty: none). Kept entries are
+/// views of the one buffer the cache file was read into.
+type Entry = (Stamp, ByteString, Bytes);
 
 /// The texts of the last run, and what this run read afresh.
 pub struct Texts {
@@ -40,7 +43,7 @@ pub struct Texts {
 
 /// A record's text, and its front matter's value when the cache kept it.
 pub struct Read {
-    pub text: String,
+    pub text: ByteString,
     pub front: Option<serde_yaml::Value>,
     /// Read from the file this run and kept for the next (its value is
     /// worth noting).
@@ -52,7 +55,7 @@ impl Texts {
     pub fn open(file: PathBuf) -> Texts {
         let kept = std::fs::read(&file)
             .ok()
-            .and_then(|bytes| decode(&bytes, crate::digest::this_baton()))
+            .and_then(|bytes| decode(&Bytes::from(bytes), crate::digest::this_baton()))
             .unwrap_or_default();
         Texts {
             file,
@@ -62,13 +65,24 @@ impl Texts {
     }
 
     /// The text of the record at `relpath` (project path) and `path` (on
-    /// disk): the kept one (and its front matter's value) if the file is
-    /// unchanged, else read now.
-    pub fn read(&self, relpath: &str, path: &Path) -> Result<Read, String> {
-        let before = std::fs::symlink_metadata(path)
-            .ok()
-            .filter(|m| m.file_type().is_file())
-            .and_then(|m| stamp(&m));
+    /// disk), whose metadata is `meta` when the caller has it: the kept
+    /// text (and its front matter's value) if the file is unchanged, else
+    /// read now.
+    pub fn read(
+        &self,
+        relpath: &str,
+        path: &Path,
+        meta: Option<&std::fs::Metadata>,
+    ) -> Result<Read, String> {
+        let looked;
+        let meta = match meta {
+            Some(m) => Some(m),
+            None => {
+                looked = std::fs::symlink_metadata(path).ok();
+                looked.as_ref()
+            }
+        };
+        let before = meta.filter(|m| m.file_type().is_file()).and_then(stamp);
         if let Some(s) = before
             && let Some((_, text, front)) = self.texts.reuse(relpath, |(kept, ..)| *kept == s)
         {
@@ -78,14 +92,14 @@ impl Texts {
                 fresh: false,
             });
         }
-        let text = super::load::read_text(path)?;
+        let text = ByteString::from(super::load::read_text(path)?);
         let after = std::fs::symlink_metadata(path).ok();
         let fresh = if let (Some(s), Some(meta)) = (before, after)
             && stamp(&meta) == Some(s)
             && settled(&meta)
         {
             self.texts
-                .add(relpath.to_string(), (s, text.clone(), Vec::new()));
+                .add(relpath.to_string(), (s, text.clone(), Bytes::new()));
             true
         } else {
             false
@@ -116,20 +130,22 @@ impl Texts {
         crate::cachefile::put_baton(&mut body);
         put_u32(&mut body, entries.len());
         for (path, (stamp, text, front)) in &entries {
-            let front = fronts.remove(path).unwrap_or_else(|| front.clone());
+            let noted = fronts.remove(path);
             put_bytes(&mut body, path.as_bytes());
             for n in stamp {
                 body.extend_from_slice(&n.to_le_bytes());
             }
             put_bytes(&mut body, text.as_bytes());
-            put_bytes(&mut body, &front);
+            put_bytes(&mut body, noted.as_deref().unwrap_or(front));
         }
         crate::cachefile::store(&self.file, &seal(MAGIC, &body));
     }
 }
 
-fn decode(bytes: &[u8], baton: &str) -> Option<Vec<(String, Entry)>> {
-    let mut r = Reader(unseal(MAGIC, bytes)?);
+/// The entries of a cache file read into `buf`, their texts and values
+/// views of it.
+fn decode(buf: &Bytes, baton: &str) -> Option<Vec<(String, Entry)>> {
+    let mut r = Reader(unseal(MAGIC, buf)?);
     r.by(baton)?;
     let n = r.u32()?;
     // Every entry takes at least 64 bytes: never reserve more than the file holds.
@@ -140,8 +156,8 @@ fn decode(bytes: &[u8], baton: &str) -> Option<Vec<(String, Entry)>> {
         for s in &mut stamp {
             *s = r.i64()?;
         }
-        let text = r.string()?;
-        out.push((path, (stamp, text, r.bytes()?.to_vec())));
+        let text = ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?;
+        out.push((path, (stamp, text, buf.slice_ref(r.bytes()?))));
     }
     r.0.is_empty().then_some(out)
 }
@@ -205,7 +221,7 @@ mod tests {
         }
         put_bytes(&mut body, b"---\ntitle: x\n---\n");
         put_bytes(&mut body, b"");
-        let sealed = seal(MAGIC, &body);
+        let sealed = Bytes::from(seal(MAGIC, &body));
         assert_eq!(decode(&sealed, "baton x").map(|m| m.len()), Some(1));
         assert!(
             decode(&sealed, "baton y").is_none(),
@@ -213,14 +229,14 @@ mod tests {
         );
         for cut in 0..sealed.len() {
             assert!(
-                decode(&sealed[..cut], "baton x").is_none(),
+                decode(&sealed.slice(..cut), "baton x").is_none(),
                 "truncated at {cut}"
             );
         }
-        let mut flipped = sealed.clone();
+        let mut flipped = sealed.to_vec();
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
-        assert!(decode(&flipped, "baton x").is_none());
-        assert!(decode(b"baton texts cache 2\n", "baton x").is_none());
+        assert!(decode(&Bytes::from(flipped), "baton x").is_none());
+        assert!(decode(&Bytes::from_static(b"baton texts cache 2\n"), "baton x").is_none());
     }
 }

@@ -178,7 +178,7 @@ impl Playbook {
                     .to_string(),
             )
         })?;
-        p.guide = doc.body.clone();
+        p.guide = doc.body.to_string();
         p.source = path.to_string();
         p.validate(&doc).map_err(|(line, m)| err(line, 1, m))?;
         Ok(p)

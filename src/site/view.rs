@@ -18,8 +18,36 @@ use crate::time::{self, Instant, human};
 
 /// A time for people: `2026-11-10 14:53 UTC`.
 pub fn when(t: Instant) -> String {
-    let s = t.format("%Y-%m-%d %H:%M %:z").to_string();
-    s.replace(" +00:00", " UTC")
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let offset = t.offset().local_minus_utc();
+    // Written out directly (every kept page's context has a dozen of these);
+    // years chrono writes otherwise, and offsets with seconds, go through it.
+    if !(0..=9999).contains(&t.year()) || offset % 60 != 0 {
+        let s = t.format("%Y-%m-%d %H:%M %:z").to_string();
+        return s.replace(" +00:00", " UTC");
+    }
+    let mut s = String::with_capacity(22);
+    let _ = write!(
+        s,
+        "{:04}-{:02}-{:02} {:02}:{:02} ",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    );
+    if offset == 0 {
+        s.push_str("UTC");
+    } else {
+        let (sign, m) = if offset < 0 {
+            ('-', -offset / 60)
+        } else {
+            ('+', offset / 60)
+        };
+        let _ = write!(s, "{sign}{:02}:{:02}", m / 60, m % 60);
+    }
+    s
 }
 
 #[derive(Serialize, Clone)]
@@ -853,4 +881,48 @@ pub fn components(content: &Content, status: &Status) -> Vec<(String, &'static s
             (name, impact_str(worst), by)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::when;
+    use chrono::{FixedOffset, TimeZone};
+
+    /// The written-out form is exactly chrono's `%Y-%m-%d %H:%M %:z`, with UTC for +00:00.
+    #[test]
+    fn times_read_as_chrono_writes_them() {
+        let offsets = [
+            0,
+            3600,
+            -3600,
+            19800,
+            -34200,
+            45 * 60,
+            -(45 * 60),
+            50_400,
+            59,
+            -61,
+        ];
+        let seconds = [
+            0i64,
+            1,
+            86_399,
+            951_782_400,
+            1_767_225_599,
+            4_102_444_800,
+            -62_135_596_801,
+            253_402_300_800,
+        ];
+        for off in offsets {
+            let tz = FixedOffset::east_opt(off).unwrap();
+            for s in seconds {
+                let t = tz.timestamp_opt(s, 0).unwrap();
+                let chrono = t
+                    .format("%Y-%m-%d %H:%M %:z")
+                    .to_string()
+                    .replace(" +00:00", " UTC");
+                assert_eq!(when(t), chrono, "{s} at {off}");
+            }
+        }
+    }
 }
