@@ -327,3 +327,42 @@ fn front_matter_from_the_cache_is_judged_as_parsed_afresh() {
             - 1
     );
 }
+
+/// The texts cache keeps each text's blob id as records are read (BOM
+/// removed, CRLF folded): a sign-off committed with a BOM and CRLF line
+/// ends, one committed plain, a committed one given CRLF line ends since,
+/// and an uncommitted edit with CRLF are judged from the cache exactly as
+/// read afresh.
+#[test]
+fn cached_blob_ids_judge_bom_and_crlf_records_as_read_afresh() {
+    let repo = history();
+    let crlf = |text: String| format!("\u{feff}{}", text.replace('\n', "\r\n"));
+    repo.commit_file(
+        DEV,
+        "2026-02-02T10:00:00Z",
+        &signoff_path("1.2.0", "development"),
+        &crlf(signoff_md(gate_of("development").1, "approve")),
+    );
+    sign(&repo, "1.2.0", "quality", GRACE, "2026-02-03T10:00:00Z");
+    // Uncommitted: the same text as committed, but with CRLF line ends.
+    let security = signoff_path("1.1.0", "security");
+    repo.write(&security, &crlf(repo.read(&security)));
+    // Files changed in the last two seconds are never kept.
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    let v = same_with_and_without(&repo);
+    assert_eq!(gate_state(&v, "1.2.0", "development"), "approved");
+    assert_eq!(gate_state(&v, "1.2.0", "quality"), "approved");
+    assert_eq!(
+        gate_state(&v, "1.1.0", "security"),
+        "approved",
+        "line ends and a BOM are not edits: the record reads as committed"
+    );
+    // A real edit with CRLF line ends is not committed.
+    repo.write(
+        &security,
+        &crlf(repo.read(&security).replace("approve", "reject")),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    let v = same_with_and_without(&repo);
+    assert_ne!(gate_state(&v, "1.1.0", "security"), "approved");
+}

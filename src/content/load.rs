@@ -635,19 +635,26 @@ fn parse_file(
             text: text.into(),
             front: None,
             fresh: false,
+            blob: None,
         }),
     };
-    let (text, mut front, fresh) = match read {
-        Ok(r) => (Some(r.text), r.front, r.fresh),
+    let (text, mut front, fresh, blob) = match read {
+        Ok(r) => (Some(r.text), r.front, r.fresh, r.blob),
         Err(why) => {
             f.push(Finding::new(Rule::ContentParse, relpath, 1, why));
-            (None, None, false)
+            (None, None, false, None)
         }
     };
     macro_rules! parsed {
         ($how:path) => {
             match &text {
-                Some(t) => $how(relpath, t.clone(), &mut front, &mut f),
+                Some(t) => {
+                    let parsed = $how(relpath, t.clone(), &mut front, &mut f);
+                    if let Some(id) = blob {
+                        let _ = parsed.doc.blob.set(id);
+                    }
+                    parsed
+                }
                 None => parse::unreadable(relpath),
             }
         };
