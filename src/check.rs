@@ -207,6 +207,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         root_prefix: &git.root_prefix,
         repo: rules::Repo::new(git.repo.path()),
         graph: &history.graph,
+        load_errors: rules::load_errors(&content),
         now,
     };
     clock.lap("identities");

@@ -246,7 +246,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
                 Format::Github => report::github::render(&status.findings, &checked.repo_prefix),
             };
             match format {
-                // JSON escapes every control character: nothing to strip.
+                // JSON goes out exactly as serialised (see print_plain).
                 Format::Json => print_plain(&text),
                 _ => print(&text),
             }
@@ -411,6 +411,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
                 ))
                 .help("run `baton status` to list them"));
             }
+            let json = matches!(format, StatusFormat::Json);
             let text = match format {
                 StatusFormat::Json => {
                     let mut s = serde_json::to_string_pretty(&report::status::json_for(
@@ -426,7 +427,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode, Fatal> {
                     _ => report::status::overview(status),
                 },
             };
-            print(&text);
+            if json {
+                print_plain(&text)
+            } else {
+                print(&text)
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -467,8 +472,10 @@ fn print(text: &str) {
     let _ = out.flush();
 }
 
-/// [`print`] for text that holds no escape sequences (JSON), which
-/// anstream would otherwise scan byte by byte.
+/// [`print`] for JSON, which goes out exactly as serialised: serde_json
+/// escapes ESC and every other C0 control, so no escape sequence can
+/// start, and anstream's stripping (a scan of the whole report) could
+/// only take characters out of the strings in it, changing the data.
 fn print_plain(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());

@@ -328,13 +328,12 @@ fn front_matter_from_the_cache_is_judged_as_parsed_afresh() {
     );
 }
 
-/// The texts cache keeps each text's blob id as records are read (BOM
-/// removed, CRLF folded): a sign-off committed with a BOM and CRLF line
-/// ends, one committed plain, a committed one given CRLF line ends since,
-/// and an uncommitted edit with CRLF are judged from the cache exactly as
-/// read afresh.
+/// Records with a BOM and CRLF line ends are judged from the texts cache
+/// exactly as read afresh: a sign-off committed that way, one committed
+/// plain, a committed one given CRLF line ends since (it reads as
+/// committed), and an uncommitted edit with CRLF (it does not).
 #[test]
-fn cached_blob_ids_judge_bom_and_crlf_records_as_read_afresh() {
+fn bom_and_crlf_records_are_judged_from_the_cache_as_read_afresh() {
     let repo = history();
     let crlf = |text: String| format!("\u{feff}{}", text.replace('\n', "\r\n"));
     repo.commit_file(

@@ -305,8 +305,14 @@ fn unexpected_file_is_silent_on_the_records_layout() {
         "content/incidents/.gitkeep",
         "",
     );
+    // Hidden entries are nobody's records: an editor's swap file, a hidden
+    // folder of drafts with files of any kind in it.
+    repo.write(&rel_path(V, "signoffs/.quality.md.swp"), "x");
+    repo.write(&rel_path(V, ".drafts/notes.txt"), "x");
+    repo.write(&rel_path(V, ".drafts/deeper/release.md"), "x");
     let v = repo.check();
     assert_silent(&v, "content.unexpected-file");
+    assert_silent(&v, "content.parse");
 }
 
 /// Every timestamp needs an offset, including the `at` of an assessment and

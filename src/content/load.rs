@@ -7,7 +7,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use indexmap::IndexMap;
 use rayon::prelude::*;
 
 use crate::content::parse::{self, MAX_FILE_BYTES, Parsed};
@@ -29,7 +28,7 @@ pub struct ReleaseFiles {
     pub semver: Option<semver::Version>,
     pub release: Option<Parsed<Release>>,
     /// Sign-offs by file stem (gate id, or an unknown name).
-    pub signoffs: IndexMap<String, Parsed<Signoff>>,
+    pub signoffs: crate::content::records::Map<Parsed<Signoff>>,
     pub go_no_go: Option<Parsed<GoNoGo>>,
     pub deployment: Option<Parsed<Deployment>>,
     pub rollback: Option<Parsed<RollbackPlan>>,
@@ -337,10 +336,10 @@ pub fn load_with(
             Step::Record(..) => unreachable!("records lie three levels down or deeper"),
         })
     };
-    for top in listing(&dir) {
+    for top in listing(&dir, false) {
         let sub = is_dir(&top);
         items.extend(found(walk_step(root, top)));
-        for entry in sub.map(|d| listing(&d)).unwrap_or_default() {
+        for entry in sub.map(|d| listing(&d, false)).unwrap_or_default() {
             let folder = is_dir(&entry);
             items.extend(found(walk_step(root, entry)));
             items.extend(folder.map(Item::Folder));
@@ -399,7 +398,11 @@ fn load_folder(root: &Path, dir: &Path, texts: Option<&super::texts::Texts>) -> 
     let mut release: Option<ReleaseFiles> = None;
     let mut incident: Option<IncidentFiles> = None;
     let mut entries = Vec::new();
-    walk(dir, &mut entries);
+    // Listed as a folder a moment ago; if it has been swapped for a
+    // symlink since, it is not followed (nor anything under it).
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        walk(dir, texts.is_some(), &mut entries);
+    }
     let steps = entries.into_iter().flat_map(|entry| walk_step(root, entry));
     for step in steps {
         let (relpath, loaded) = match step {
@@ -498,14 +501,14 @@ fn read_fatal(root: &Path, path: &Path) -> Result<String, Fatal> {
 /// be read and why.
 type Entry = Result<(PathBuf, fs::FileType, Option<fs::Metadata>), (PathBuf, String)>;
 
-/// A folder's entries in name order.
+/// A folder's entries in name order; with `stat`, each file's metadata too.
 ///
 /// A file's metadata is taken relative to the open folder (`fstatat` on
 /// the folder's descriptor, which std does for `DirEntry::metadata` where
 /// the system has it), so the kernel resolves one name, not the whole path
 /// again, for each of the thousands of records; the texts cache compares
 /// it with what it kept.
-fn listing(dir: &Path) -> Vec<Entry> {
+fn listing(dir: &Path, stat: bool) -> Vec<Entry> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => return vec![Err((dir.to_path_buf(), e.to_string()))],
@@ -516,7 +519,9 @@ fn listing(dir: &Path) -> Vec<Entry> {
             let file_type = entry
                 .file_type()
                 .map_err(|e| (entry.path(), e.to_string()))?;
-            let meta = file_type.is_file().then(|| entry.metadata().ok()).flatten();
+            let meta = (stat && file_type.is_file())
+                .then(|| entry.metadata().ok())
+                .flatten();
             Ok((entry.path(), file_type, meta))
         })
         .collect();
@@ -532,15 +537,15 @@ fn listing(dir: &Path) -> Vec<Entry> {
 /// Everything under `dir` (not `dir` itself), depth first in name order:
 /// each folder is followed by its contents. Symlinks are listed, never
 /// followed.
-fn walk(dir: &Path, out: &mut Vec<Entry>) {
-    for entry in listing(dir) {
+fn walk(dir: &Path, stat: bool, out: &mut Vec<Entry>) {
+    for entry in listing(dir, stat) {
         let sub = match &entry {
             Ok((path, t, _)) if t.is_dir() => Some(path.clone()),
             _ => None,
         };
         out.push(entry);
         if let Some(sub) = sub {
-            walk(&sub, out);
+            walk(&sub, stat, out);
         }
     }
 }
@@ -552,14 +557,9 @@ fn walk_step(root: &Path, entry: Entry) -> Vec<Step> {
     let (path, file_type, meta) = match entry {
         Ok(e) => e,
         Err((at, why)) => {
-            let at = if at.as_os_str().is_empty() {
-                "content".to_string()
-            } else {
-                rel(root, &at)
-            };
             return vec![Step::Found(Finding::new(
                 Rule::ContentParse,
-                at,
+                rel(root, &at),
                 1,
                 format!("cannot read: {why}"),
             ))];
@@ -635,26 +635,19 @@ fn parse_file(
             text: text.into(),
             front: None,
             fresh: false,
-            blob: None,
         }),
     };
-    let (text, mut front, fresh, blob) = match read {
-        Ok(r) => (Some(r.text), r.front, r.fresh, r.blob),
+    let (text, mut front, fresh) = match read {
+        Ok(r) => (Some(r.text), r.front, r.fresh),
         Err(why) => {
             f.push(Finding::new(Rule::ContentParse, relpath, 1, why));
-            (None, None, false, None)
+            (None, None, false)
         }
     };
     macro_rules! parsed {
         ($how:path) => {
             match &text {
-                Some(t) => {
-                    let parsed = $how(relpath, t.clone(), &mut front, &mut f);
-                    if let Some(id) = blob {
-                        let _ = parsed.doc.blob.set(id);
-                    }
-                    parsed
-                }
+                Some(t) => $how(relpath, t.clone(), &mut front, &mut f),
                 None => parse::unreadable(relpath),
             }
         };

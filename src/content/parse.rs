@@ -70,7 +70,12 @@ pub fn prose_with<T: DeserializeOwned + Default>(
     out: &mut Vec<Finding>,
 ) -> Parsed<T> {
     let raw = raw.into();
-    if frontmatter::normalise(&raw).starts_with("---") {
+    // What `normalise` would make of it, without copying a CRLF text.
+    if raw
+        .strip_prefix('\u{feff}')
+        .unwrap_or(&raw)
+        .starts_with("---")
+    {
         return record_with(path, raw, front, out);
     }
     *front = None;

@@ -32,7 +32,13 @@ impl Check {
     }
 }
 
-pub type Checklist = IndexMap<String, Check>;
+pub type Checklist = Map<Check>;
+
+/// A map of a record, in the order written. Keyed with foldhash: these
+/// maps are looked up for every checklist item of every record of every
+/// check, and need no defence against crafted collisions (a record has a
+/// few keys, and its author can only slow down their own check).
+pub type Map<V> = IndexMap<String, V, foldhash::fast::RandomState>;
 
 /// A release requirement: `true`, `false`, or an evidence URL.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -116,7 +122,7 @@ pub struct Release {
     #[serde(default)]
     pub incident: Option<String>,
     #[serde(default)]
-    pub requirements: IndexMap<String, Evidence>,
+    pub requirements: Map<Evidence>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -287,7 +293,7 @@ pub struct Incident {
     #[serde(default)]
     pub security: bool,
     #[serde(default)]
-    pub components: IndexMap<String, Impact>,
+    pub components: Map<Impact>,
     pub declared_at: Stamp,
     pub declared_by: Option<String>,
     #[serde(default)]

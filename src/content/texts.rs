@@ -1,11 +1,10 @@
 //! The record texts cache (`.git/baton/texts-<key>`): each record file's
 //! text as last read, with what identifies that version of the file (size,
-//! modification and status-change times, device and inode), its git blob
-//! id, and the YAML value its front matter parsed to. A later run stats
-//! each file instead of opening and reading it (opening a file costs
-//! several times a stat, and a records repository holds thousands),
-//! decodes the value instead of parsing the YAML again, and compares the
-//! blob id with HEAD's without hashing the text again.
+//! modification and status-change times, device and inode), and the YAML
+//! value its front matter parsed to. A later run stats each file instead
+//! of opening and reading it (opening a file costs several times a stat,
+//! and a records repository holds thousands), and decodes the value
+//! instead of parsing the YAML again.
 //!
 //! Nothing is taken on trust: a text is reused only when every part of the
 //! stamp matches (the status-change time moves on any write, and no tool can
@@ -16,23 +15,21 @@
 use bytes::Bytes;
 use bytestring::ByteString;
 use foldhash::HashMap;
-use git2::Oid;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::cachefile::{Carry, Reader, lock, put_bytes, put_u32, seal, unseal};
 
 /// The first bytes of the file; the digit is the format version.
-const MAGIC: &[u8] = b"baton texts cache 4\n";
+const MAGIC: &[u8] = b"baton texts cache 3\n";
 
 /// Size, modification time (s, ns), status-change time (s, ns), device, inode.
 pub type Stamp = [i64; 7];
 
-/// A kept record: its file's stamp, its text, the git blob id of the text
-/// as records are read (see [`Read::blob`]), and its front matter's YAML
-/// value in [`values`](super::values) form (empty: none). Kept texts and
-/// values are views of the one buffer the cache file was read into.
-type Entry = (Stamp, ByteString, Oid, Bytes);
+/// A kept record: its file's stamp, its text, and its front matter's YAML
+/// value in [`values`](super::values) form (empty: none). Kept entries are
+/// views of the one buffer the cache file was read into.
+type Entry = (Stamp, ByteString, Bytes);
 
 /// The texts of the last run, and what this run read afresh.
 pub struct Texts {
@@ -51,10 +48,6 @@ pub struct Read {
     /// Read from the file this run and kept for the next (its value is
     /// worth noting).
     pub fresh: bool,
-    /// The blob id of the text as normalised for reading (what
-    /// [`Document::blob_id`](super::frontmatter::Document::blob_id) gives),
-    /// when the cache keeps it.
-    pub blob: Option<Oid>,
 }
 
 impl Texts {
@@ -91,33 +84,30 @@ impl Texts {
         };
         let before = meta.filter(|m| m.file_type().is_file()).and_then(stamp);
         if let Some(s) = before
-            && let Some((_, text, blob, front)) = self.texts.reuse(relpath, |(kept, ..)| *kept == s)
+            && let Some((_, text, front)) = self.texts.reuse(relpath, |(kept, ..)| *kept == s)
         {
             return Ok(Read {
                 text: text.clone(),
                 front: super::values::decode(front),
                 fresh: false,
-                blob: Some(*blob),
             });
         }
         let text = ByteString::from(super::load::read_text(path)?);
         let after = std::fs::symlink_metadata(path).ok();
-        let kept = if let (Some(s), Some(meta)) = (before, after)
+        let fresh = if let (Some(s), Some(meta)) = (before, after)
             && stamp(&meta) == Some(s)
             && settled(&meta)
         {
-            let blob = crate::digest::blob_id(super::frontmatter::normalise(&text).as_bytes());
             self.texts
-                .add(relpath.to_string(), (s, text.clone(), blob, Bytes::new()));
-            Some(blob)
+                .add(relpath.to_string(), (s, text.clone(), Bytes::new()));
+            true
         } else {
-            None
+            false
         };
         Ok(Read {
             text,
             front: None,
-            fresh: kept.is_some(),
-            blob: kept,
+            fresh,
         })
     }
 
@@ -139,14 +129,13 @@ impl Texts {
         // The values are what this baton's parser made of the texts.
         crate::cachefile::put_baton(&mut body);
         put_u32(&mut body, entries.len());
-        for (path, (stamp, text, blob, front)) in &entries {
+        for (path, (stamp, text, front)) in &entries {
             let noted = fronts.remove(path);
             put_bytes(&mut body, path.as_bytes());
             for n in stamp {
                 body.extend_from_slice(&n.to_le_bytes());
             }
             put_bytes(&mut body, text.as_bytes());
-            body.extend_from_slice(blob.as_bytes());
             put_bytes(&mut body, noted.as_deref().unwrap_or(front));
         }
         crate::cachefile::store(&self.file, &seal(MAGIC, &body));
@@ -168,8 +157,7 @@ fn decode(buf: &Bytes, baton: &str) -> Option<Vec<(String, Entry)>> {
             *s = r.i64()?;
         }
         let text = ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?;
-        let blob = r.oid()?;
-        out.push((path, (stamp, text, blob, buf.slice_ref(r.bytes()?))));
+        out.push((path, (stamp, text, buf.slice_ref(r.bytes()?))));
     }
     r.0.is_empty().then_some(out)
 }
@@ -232,7 +220,6 @@ mod tests {
             body.extend_from_slice(&n.to_le_bytes());
         }
         put_bytes(&mut body, b"---\ntitle: x\n---\n");
-        body.extend_from_slice(&[7; 20]);
         put_bytes(&mut body, b"");
         let sealed = Bytes::from(seal(MAGIC, &body));
         assert_eq!(decode(&sealed, "baton x").map(|m| m.len()), Some(1));

@@ -4,9 +4,7 @@
 //! at commits older (in generation) than the one sought, so asking about
 //! nearby commits costs a handful of steps however long the history is.
 
-use std::collections::HashSet;
-
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use git2::Oid;
 
@@ -80,7 +78,8 @@ impl CommitGraph {
         if self.generation[c as usize] <= floor {
             return Some(false);
         }
-        let mut seen = HashSet::from([c]);
+        let mut seen = HashSet::new();
+        seen.insert(c);
         let mut stack = vec![c];
         while let Some(x) = stack.pop() {
             for &p in &self.parents[x as usize] {

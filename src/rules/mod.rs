@@ -19,6 +19,7 @@ use git2::Oid;
 use crate::content::Content;
 use crate::content::roster::Roster;
 use crate::error::Fatal;
+use crate::finding::Finding;
 use crate::git::identity::{Identities, Signer};
 use crate::git::provenance::GuardedChange;
 use crate::model::{Origin, Status, Step};
@@ -42,7 +43,20 @@ pub struct Ctx<'a> {
     pub rosters: &'a HashMap<String, std::sync::Arc<Roster>>,
     /// The commit graph from the history walk.
     pub graph: &'a crate::git::graph::CommitGraph,
+    /// The errors found while loading, by path (see [`load_errors`]).
+    pub load_errors: HashMap<&'a str, Vec<&'a Finding>>,
     pub now: Instant,
+}
+
+/// The errors found while loading `content`, by path: looked up for each
+/// gate of each release, where a scan of every finding would cost
+/// releases × findings.
+pub fn load_errors(content: &Content) -> HashMap<&str, Vec<&Finding>> {
+    let mut by_path: HashMap<&str, Vec<&Finding>> = HashMap::default();
+    for f in content.findings.iter().filter(|f| f.is_error()) {
+        by_path.entry(f.path.as_str()).or_default().push(f);
+    }
+    by_path
 }
 
 /// A repository handle opened on first use and lent to one rule at a time

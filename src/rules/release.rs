@@ -183,7 +183,8 @@ fn type_matches(
     doc: &crate::content::frontmatter::Document,
     out: &mut Vec<Finding>,
 ) {
-    let line = doc.line_of(&["type"]);
+    // Located only for a finding: a scan of the front matter's lines.
+    let line = || doc.line_of(&["type"]);
     let Some(kind) = ctx.playbook.release_type(&rec.kind) else {
         let known: Vec<&str> = ctx
             .playbook
@@ -195,7 +196,7 @@ fn type_matches(
             Finding::new(
                 Rule::ReleaseTypeMismatch,
                 path,
-                line,
+                line(),
                 format!("unknown release type `{}`", rec.kind),
             )
             .help(format!("use one of: {}", known.join(", "))),
@@ -224,7 +225,7 @@ fn type_matches(
             Finding::new(
                 Rule::ReleaseTypeMismatch,
                 path,
-                line,
+                line(),
                 format!("`type: {}` but {prev} → {this} is a {bump} bump", rec.kind),
             )
             .help(format!(

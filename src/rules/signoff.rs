@@ -67,10 +67,10 @@ pub fn gates(ctx: &Ctx<'_>, files: &ReleaseFiles, out: &mut Vec<Finding>) -> Vec
                 );
             }
             Origin::Committed(signer) => {
-                let who = format!("{} <{}>", signer.name, signer.email);
                 let commit = Some(signer.commit);
                 match &signer.person {
                     None => {
+                        let who = format!("{} <{}>", signer.name, signer.email);
                         let now_known = ctx.roster.by_email(&signer.email).map(|p| p.id.clone());
                         let f = match now_known {
                             Some(id) => Finding::new(Rule::SignoffWrongRole, path, 1, format!(
@@ -209,11 +209,12 @@ pub fn gates(ctx: &Ctx<'_>, files: &ReleaseFiles, out: &mut Vec<Finding>) -> Vec
             }
         }
 
+        let loaded = ctx.load_errors.get(path).into_iter().flatten().copied();
         let errors: Vec<&Finding> = found
             .iter()
             .chain(out.iter())
-            .chain(&ctx.content.findings)
             .filter(|f| f.path == path && f.is_error())
+            .chain(loaded)
             .collect();
         let parse_failed = parsed.data.is_none();
         view.state = if matches!(step.origin, Origin::Pending) {
