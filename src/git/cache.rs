@@ -203,14 +203,10 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
         (i.team, i.playbook, i.mailmap) = (blob()?, blob()?, blob()?);
         info.insert(id, i);
     }
-    // Children come before parents: a cycle would never end a walk up the graph.
-    let order: foldhash::HashMap<Oid, usize> =
-        commits.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
-    let acyclic = commits
-        .iter()
-        .enumerate()
-        .all(|(i, (_, parents))| parents.iter().all(|p| order.get(p).is_none_or(|&j| j > i)));
-    if !acyclic || order.len() != commits.len() {
+    // Children come before parents (a cycle would never end a walk up the
+    // graph), and no commit is listed twice.
+    let graph = CommitGraph::from_topological(&commits);
+    if !graph.is_topological() {
         return None;
     }
     let described = last.values().chain(guarded.iter().map(|g| &g.commit));
@@ -221,7 +217,6 @@ fn decode(bytes: &[u8], key: &[u8]) -> Option<History> {
     {
         return None;
     }
-    let graph = CommitGraph::from_topological(&commits);
     Some(History {
         head: Some(head),
         files,

@@ -11,7 +11,9 @@ use git2::Oid;
 /// Parents and generation numbers of every commit reachable from HEAD.
 #[derive(Debug, Default)]
 pub struct CommitGraph {
+    /// Each commit's place in `ids`.
     index: HashMap<Oid, u32>,
+    ids: Vec<Oid>,
     parents: Vec<Vec<u32>>,
     generation: Vec<u32>,
 }
@@ -39,9 +41,22 @@ impl CommitGraph {
         }
         CommitGraph {
             index,
+            ids: commits.iter().map(|(id, _)| *id).collect(),
             parents,
             generation,
         }
+    }
+
+    /// Whether the commits it was built from were in topological order
+    /// (every parent after its children) and each listed once: what a
+    /// graph read back from a cache must be before any walk trusts it.
+    pub fn is_topological(&self) -> bool {
+        self.index.len() == self.ids.len()
+            && self
+                .parents
+                .iter()
+                .enumerate()
+                .all(|(i, ps)| ps.iter().all(|&p| p as usize > i))
     }
 
     pub fn len(&self) -> usize {
@@ -58,11 +73,10 @@ impl CommitGraph {
 
     /// The first-parent chain from `head` down to its root (HEAD's mainline).
     pub fn mainline(&self, head: Oid) -> Vec<Oid> {
-        let ids: HashMap<u32, Oid> = self.index.iter().map(|(o, i)| (*i, *o)).collect();
         let mut out = Vec::new();
         let mut at = self.index.get(&head).copied();
         while let Some(i) = at {
-            out.push(ids[&i]);
+            out.push(self.ids[i as usize]);
             at = self.parents[i as usize].first().copied();
         }
         out
@@ -92,5 +106,44 @@ impl CommitGraph {
             }
         }
         Some(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u8) -> Oid {
+        Oid::from_bytes(&[n; 20]).unwrap()
+    }
+
+    #[test]
+    fn only_children_first_lists_of_distinct_commits_are_topological() {
+        // 3 -> 2 -> 1, and a merge 4 of 3 and 1; children first.
+        let good = vec![
+            (id(4), vec![id(3), id(1)]),
+            (id(3), vec![id(2)]),
+            (id(2), vec![id(1)]),
+            (id(1), vec![]),
+        ];
+        let g = CommitGraph::from_topological(&good);
+        assert!(g.is_topological());
+        assert_eq!(g.mainline(id(4)), vec![id(4), id(3), id(2), id(1)]);
+        assert_eq!(g.descends(id(4), id(2)), Some(true));
+        assert_eq!(g.descends(id(2), id(4)), Some(false));
+
+        let mut parent_first = good.clone();
+        parent_first.swap(1, 2);
+        assert!(!CommitGraph::from_topological(&parent_first).is_topological());
+        let mut cycle = good.clone();
+        cycle[3].1.push(id(4));
+        assert!(!CommitGraph::from_topological(&cycle).is_topological());
+        let mut twice = good.clone();
+        twice.push((id(2), vec![]));
+        assert!(!CommitGraph::from_topological(&twice).is_topological());
+        // A parent outside the list (a shallow edge) is no order problem.
+        let mut outside = good;
+        outside[3].1.push(id(9));
+        assert!(CommitGraph::from_topological(&outside).is_topological());
     }
 }
