@@ -279,6 +279,39 @@ fn an_alias_bomb_in_the_roster_is_exit_2() {
     );
 }
 
+/// Folders nested as deep as the system allows paths, inside a release:
+/// each is reported as outside the layout, the walk ends (no stack
+/// overflow, no hang), and the release is judged as before.
+#[test]
+fn deeply_nested_folders_are_reported_not_a_stack_overflow() {
+    let repo = developed();
+    let before = gate_state(&check_safely(&repo, &[]).0, V, "development").to_string();
+    // About 2,000 levels: a path of just under 4,096 bytes (PATH_MAX).
+    let base = repo.file(&format!("content/releases/{V}"));
+    let room = 4000 - base.as_os_str().len();
+    let levels = room / 2;
+    let deep: String = "/d".repeat(levels);
+    let bottom = std::path::PathBuf::from(format!("{}{deep}", base.display()));
+    std::fs::create_dir_all(&bottom).unwrap();
+    std::fs::write(bottom.join("release.md"), "x").unwrap();
+    let (v, _) = check_safely(&repo, &[]);
+    let nested = findings(&v, "content.unexpected-file")
+        .into_iter()
+        .filter(|f| {
+            f["path"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("content/releases/{V}/d"))
+        })
+        .count();
+    assert_eq!(
+        nested,
+        levels + 1,
+        "each folder, and the file at the bottom"
+    );
+    assert_eq!(gate_state(&v, V, "development"), before);
+}
+
 /// Ten thousand levels of YAML nesting in four spellings: a parse error
 /// each, no stack overflow.
 #[test]

@@ -536,17 +536,22 @@ fn listing(dir: &Path, stat: bool) -> Vec<Entry> {
 
 /// Everything under `dir` (not `dir` itself), depth first in name order:
 /// each folder is followed by its contents. Symlinks are listed, never
-/// followed.
+/// followed. The folders being listed are kept on a stack of their own,
+/// so however deep a pull request nests folders, the walk cannot run out
+/// of thread stack.
 fn walk(dir: &Path, stat: bool, out: &mut Vec<Entry>) {
-    for entry in listing(dir, stat) {
+    let mut open = vec![listing(dir, stat).into_iter()];
+    while let Some(folder) = open.last_mut() {
+        let Some(entry) = folder.next() else {
+            open.pop();
+            continue;
+        };
         let sub = match &entry {
-            Ok((path, t, _)) if t.is_dir() => Some(path.clone()),
+            Ok((path, t, _)) if t.is_dir() => Some(listing(path, stat)),
             _ => None,
         };
         out.push(entry);
-        if let Some(sub) = sub {
-            walk(&sub, stat, out);
-        }
+        open.extend(sub.map(Vec::into_iter));
     }
 }
 
