@@ -48,7 +48,6 @@ pub fn normalise(raw: &str) -> Cow<'_, str> {
 /// [`normalise`] of a shared text: the same buffer when it is already normal.
 fn normalised(raw: ByteString) -> ByteString {
     match normalise(&raw) {
-        Cow::Borrowed(text) if text.len() == raw.len() => raw.clone(),
         Cow::Borrowed(text) => raw.slice_ref(text),
         Cow::Owned(text) => ByteString::from(text),
     }

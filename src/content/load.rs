@@ -405,26 +405,26 @@ fn load_folder(root: &Path, dir: &Path, texts: Option<&super::texts::Texts>) -> 
     }
     let steps = entries.into_iter().flat_map(|entry| walk_step(root, entry));
     for step in steps {
-        let (relpath, loaded) = match step {
+        let (relpath, path, meta) = match step {
             Step::Found(f) => {
                 out.found.push(f);
                 continue;
             }
-            Step::Record(relpath, path, meta) => {
-                let (loaded, found) = parse_file(&relpath, &path, meta.as_ref(), texts);
-                out.found.extend(found);
-                (relpath, loaded)
-            }
+            Step::Record(relpath, path, meta) => (relpath, path, meta),
         };
+        // Where the record belongs decides how it is parsed and where it goes.
         let parts: Vec<&str> = relpath.split('/').skip(1).collect();
-        match (classify(&parts), loaded) {
+        let slot = classify(&parts);
+        let (loaded, found) = parse_file(&relpath, slot, &path, meta.as_ref(), texts);
+        out.found.extend(found);
+        match (slot, loaded) {
             (Slot::Release(v, _) | Slot::Signoff(v, _), loaded) => {
                 let r = release.get_or_insert_with(|| ReleaseFiles {
                     version: v.to_string(),
                     semver: semver::Version::parse(v).ok(),
                     ..Default::default()
                 });
-                match (classify(&parts), loaded) {
+                match (slot, loaded) {
                     (Slot::Signoff(_, gate), Loaded::Signoff(p)) => {
                         r.signoffs.insert(gate.to_string(), p);
                     }
@@ -624,11 +624,13 @@ enum Loaded {
     Postmortem(Parsed<Postmortem>),
 }
 
-/// Reads and parses one record file, with what is wrong in it. A record
-/// that cannot be read still takes its place (as unreadable), so a broken
-/// sign-off makes its gate invalid rather than missing.
+/// Reads and parses one record file (`slot` says what it is), with what
+/// is wrong in it. A record that cannot be read still takes its place (as
+/// unreadable), so a broken sign-off makes its gate invalid rather than
+/// missing.
 fn parse_file(
     relpath: &str,
+    slot: Slot<'_>,
     path: &Path,
     meta: Option<&fs::Metadata>,
     texts: Option<&super::texts::Texts>,
@@ -657,8 +659,7 @@ fn parse_file(
             }
         };
     }
-    let parts: Vec<&str> = relpath.split('/').skip(1).collect();
-    let loaded = match classify(&parts) {
+    let loaded = match slot {
         Slot::Release(_, "release.md") => Loaded::Release(parsed!(parse::record_with)),
         Slot::Release(_, "go-no-go.md") => Loaded::GoNoGo(parsed!(parse::record_with)),
         Slot::Release(_, "deployment.md") => Loaded::Deployment(parsed!(parse::record_with)),
@@ -675,7 +676,7 @@ fn parse_file(
 }
 
 /// Where a file under content/ belongs.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Slot<'a> {
     /// Read elsewhere (settings) or inside a folder already reported.
     Skip,

@@ -1,6 +1,7 @@
 //! feed.xml: an Atom feed with an entry per release and one per incident
 //! update (declaration, alert, each update, resolution).
 
+use crate::site::theme::escape_into as esc;
 use crate::site::view::{IncidentCtx, ReleaseHead};
 
 pub struct Entry {
@@ -9,22 +10,6 @@ pub struct Entry {
     pub link: String,
     pub updated: String,
     pub summary: String,
-}
-
-/// Appends `s` with XML's special characters escaped.
-fn esc(out: &mut String, s: &str) {
-    let mut rest = s;
-    while let Some(i) = rest.find(['&', '<', '>', '"']) {
-        out.push_str(&rest[..i]);
-        out.push_str(match rest.as_bytes()[i] {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            _ => "&quot;",
-        });
-        rest = &rest[i + 1..];
-    }
-    out.push_str(rest);
 }
 
 /// A release as its feed entry needs it.
@@ -155,7 +140,7 @@ mod tests {
     fn text_is_escaped_and_times_are_utc() {
         let entry = Entry {
             id: "https://x.example/releases/1.0.0/#a&b".into(),
-            title: "Release 1.0.0: \"R&D\" <fast> (released)".into(),
+            title: "Release 1.0.0: \"R&D\" <fast> (Ada's)".into(),
             link: "https://x.example/releases/1.0.0/?a=1&b=2".into(),
             updated: "2026-03-01T10:00:00+02:00".into(),
             summary: "  Faster <builds> & \"fewer\" bugs  ".into(),
@@ -169,11 +154,9 @@ mod tests {
         assert!(feed.contains("<title>Acme &amp; Co</title>"), "{feed}");
         assert!(feed.contains("<id>https://x.example/releases/1.0.0/#a&amp;b</id>"));
         assert!(feed.contains("<author><name>Acme &amp; Co</name></author>"));
-        assert!(
-            feed.contains(
-                "<title>Release 1.0.0: &quot;R&amp;D&quot; &lt;fast&gt; (released)</title>"
-            )
-        );
+        assert!(feed.contains(
+            "<title>Release 1.0.0: &quot;R&amp;D&quot; &lt;fast&gt; (Ada&#39;s)</title>"
+        ));
         assert!(feed.contains("href=\"https://x.example/releases/1.0.0/?a=1&amp;b=2\"/>"));
         assert!(
             feed.contains("<summary>Faster &lt;builds&gt; &amp; &quot;fewer&quot; bugs</summary>")

@@ -141,12 +141,21 @@ pub fn fingerprint(
 
 /// HTML escaping for text and attribute values (tera's default also escapes `/`).
 pub fn escape(s: &str) -> String {
+    let mut out = String::new();
+    escape_into(&mut out, s);
+    out
+}
+
+/// [`escape`], appended to `out`. Also right for XML (the feed, the
+/// sitemap): `&#39;` is a character reference every XML reader knows.
+pub fn escape_into(out: &mut String, s: &str) {
     let special = |b: u8| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
     // Most values have nothing to escape: copy them whole.
     let Some(first) = s.bytes().position(special) else {
-        return s.to_string();
+        out.push_str(s);
+        return;
     };
-    let mut out = String::with_capacity(s.len() + 16);
+    out.reserve(s.len() + 16);
     out.push_str(&s[..first]);
     for c in s[first..].chars() {
         match c {
@@ -158,7 +167,6 @@ pub fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 fn files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
