@@ -238,16 +238,37 @@ fn by_record<T>(
 }
 
 /// Phase timings on stderr when `BATON_TIMINGS` is set (for benchmarks).
-pub(crate) struct Phases(Option<std::time::Instant>);
+/// Each lap prints its wall time and the CPU time the whole process
+/// (every thread) used meanwhile.
+pub(crate) struct Phases(Option<(std::time::Instant, f64)>);
 
 impl Phases {
     pub(crate) fn new() -> Self {
-        Phases(std::env::var_os("BATON_TIMINGS").map(|_| std::time::Instant::now()))
+        Phases(std::env::var_os("BATON_TIMINGS").map(|_| (std::time::Instant::now(), cpu())))
     }
     pub(crate) fn lap(&mut self, what: &str) {
-        if let Some(t) = self.0 {
-            eprintln!("{what:>14}: {:>7.1} ms", t.elapsed().as_secs_f64() * 1000.0);
-            self.0 = Some(std::time::Instant::now());
+        if let Some((t, c)) = self.0 {
+            let now = cpu();
+            eprintln!(
+                "{what:>14}: {:>7.1} ms  (cpu {:>7.1} ms)",
+                t.elapsed().as_secs_f64() * 1000.0,
+                (now - c) * 1000.0
+            );
+            self.0 = Some((std::time::Instant::now(), now));
         }
     }
+}
+
+/// Seconds of CPU (user and system) the process has used so far.
+fn cpu() -> f64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } == 0 {
+            let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+            return t(u.ru_utime) + t(u.ru_stime);
+        }
+    }
+    0.0
 }
