@@ -63,6 +63,21 @@ fn demo_site_shows_signers_states_deadlines_and_findings() {
     assert!(incident.contains("deadline met"));
     assert!(incident.contains("Time to assess"));
     assert!(incident.contains("Action items"));
+    // Releases and incidents link both ways: the release an incident
+    // concerns, the hotfix that fixes it.
+    assert!(
+        incident.contains(r#"Fixed by <a href="../../releases/3.1.1/">3.1.1</a>."#),
+        "the incident names its hotfix"
+    );
+    assert!(
+        rolled.contains(r#"<a href="../../incidents/2026-11-10-checkout-errors/">"#),
+        "the release lists the incident it caused"
+    );
+    assert!(
+        shipped
+            .contains(r#"Fixes incident <a href="../../incidents/2026-11-10-checkout-errors/">"#),
+        "the hotfix names the incident it fixes"
+    );
     let list = read(&site.join("releases/index.html"));
     let newest = list.find(">4.0.0<").unwrap();
     let oldest = list.find(">2.3.0<").unwrap();

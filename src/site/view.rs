@@ -296,6 +296,9 @@ pub struct Builder<'a> {
     /// Findings by the release they concern, then by incident.
     by_release: HashMap<&'a str, Vec<&'a Finding>>,
     by_incident: HashMap<&'a str, Vec<&'a Finding>>,
+    /// The links between releases and incidents, looked up once here so
+    /// that no page scans every incident (or every release) for its own.
+    links: Links<'a>,
     /// Bodies rendered by earlier builds, when a build keeps them.
     bodies: Option<&'a crate::site::bodies::Bodies>,
 }
@@ -337,6 +340,7 @@ impl<'a> Builder<'a> {
             repo_url: content.site.repo_url.clone(),
             by_release,
             by_incident,
+            links: Links::new(content, status),
             bodies: None,
         }
     }
@@ -461,22 +465,13 @@ impl<'a> Builder<'a> {
         let window = rec.and_then(|x| x.deploy_window.as_ref());
         let start = window.and_then(|w| time::at(&w.start));
         let end = window.and_then(|w| time::at(&w.end));
-        let incidents = self
-            .status
-            .incidents
-            .iter()
-            .filter(|i| {
-                self.content
-                    .incident(&i.id)
-                    .and_then(IncidentFiles::record)
-                    .and_then(|x| x.release.as_deref())
-                    == Some(r.version.as_str())
-            })
+        let incidents = Links::of(&self.links.incidents_of, &r.version)
             .map(link)
             .collect();
         let fixes = rec
             .and_then(|x| x.incident.as_deref())
-            .and_then(|id| self.status.incident(id))
+            .and_then(|id| self.links.incident.get(id))
+            .copied()
             .map(link);
         let open = matches!(
             r.state,
@@ -812,15 +807,54 @@ impl<'a> Builder<'a> {
             body_html: files.incident.as_ref().map(|p| self.md(&p.doc.body, 2)).unwrap_or_default(),
             postmortem,
             postmortem_html: files.postmortem.as_ref().map(|p| self.md(&p.doc.body, 2)).unwrap_or_default(),
-            fixed_by: self
-                .status
-                .releases
-                .iter()
-                .filter(|r| self.content.release(&r.version).and_then(ReleaseFiles::record).and_then(|x| x.incident.as_deref()) == Some(i.id.as_str()))
+            fixed_by: Links::of(&self.links.fixed_by, &i.id)
                 .map(|r| LinkCtx { id: r.version.clone(), title: r.title.clone().unwrap_or_default(), state: r.state.as_str().into() })
                 .collect(),
             findings: findings(Self::about(&self.by_incident, &i.id)),
         }
+    }
+}
+
+/// Which incidents concern each release, which releases fix each
+/// incident (both in the status's order), and incidents by id.
+struct Links<'a> {
+    incidents_of: HashMap<&'a str, Vec<&'a IncidentView>>,
+    fixed_by: HashMap<&'a str, Vec<&'a ReleaseView>>,
+    incident: HashMap<&'a str, &'a IncidentView>,
+}
+
+impl<'a> Links<'a> {
+    fn new(content: &'a Content, status: &'a Status) -> Links<'a> {
+        let mut links = Links {
+            incidents_of: HashMap::new(),
+            fixed_by: HashMap::new(),
+            incident: HashMap::with_capacity(status.incidents.len()),
+        };
+        for i in &status.incidents {
+            links.incident.entry(i.id.as_str()).or_insert(i);
+            let concerns = content
+                .incident(&i.id)
+                .and_then(IncidentFiles::record)
+                .and_then(|x| x.release.as_deref());
+            if let Some(v) = concerns {
+                links.incidents_of.entry(v).or_default().push(i);
+            }
+        }
+        for r in &status.releases {
+            let fixes = content
+                .release(&r.version)
+                .and_then(ReleaseFiles::record)
+                .and_then(|x| x.incident.as_deref());
+            if let Some(id) = fixes {
+                links.fixed_by.entry(id).or_default().push(r);
+            }
+        }
+        links
+    }
+
+    /// The entries under `key` (none when it has none).
+    fn of<T: Copy>(map: &HashMap<&str, Vec<T>>, key: &str) -> impl Iterator<Item = T> {
+        map.get(key).into_iter().flatten().copied()
     }
 }
 
