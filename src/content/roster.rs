@@ -1,12 +1,31 @@
 //! team.yaml: the people, their e-mail addresses and the roles they hold,
 //! and matching a commit author to a person.
 
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 
+/// The people of team.yaml. A roster is not changed once read: lookups go
+/// through an index made on first use.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct Roster {
     #[serde(default)]
     pub people: Vec<Person>,
+    #[serde(skip)]
+    index: std::sync::OnceLock<Index>,
+}
+
+/// Each person's place in `people` by id, by e-mail address (trimmed,
+/// ASCII lower case) and by GitHub login (ASCII lower case, no `@`); the
+/// first person wherever two share one, as a scan in order would find.
+/// A commit author is matched once per commit and names are looked up for
+/// every signer on every page: in a roster of hundreds of people a scan
+/// (with a lower-cased copy of the address for each person) would cost
+/// commits × people.
+#[derive(Clone, Debug, Default)]
+struct Index {
+    id: HashMap<String, usize>,
+    email: HashMap<String, usize>,
+    login: HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -39,31 +58,66 @@ impl Person {
         {
             return true;
         }
-        let (Some(login), Some(local)) = (
-            self.github.as_deref(),
-            email
-                .to_ascii_lowercase()
-                .strip_suffix("@users.noreply.github.com")
-                .map(str::to_string),
-        ) else {
-            return false;
-        };
-        let handle = match local.split_once('+') {
-            Some((digits, h)) if digits.bytes().all(|b| b.is_ascii_digit()) => h.to_string(),
-            Some(_) => return false,
-            None => local,
-        };
-        handle.eq_ignore_ascii_case(login.trim_start_matches('@'))
+        match (self.github.as_deref(), noreply_login(email)) {
+            (Some(login), Some(handle)) => {
+                handle.eq_ignore_ascii_case(login.trim_start_matches('@'))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The GitHub login of a noreply address (`12345+login@users.noreply.github.com`
+/// or `login@users.noreply.github.com`), lower-cased; `None` for any other address.
+fn noreply_login(email: &str) -> Option<String> {
+    let local = email
+        .trim()
+        .to_ascii_lowercase()
+        .strip_suffix("@users.noreply.github.com")?
+        .to_string();
+    match local.split_once('+') {
+        Some((digits, h)) if digits.bytes().all(|b| b.is_ascii_digit()) => Some(h.to_string()),
+        Some(_) => None,
+        None => Some(local),
     }
 }
 
 impl Roster {
-    pub fn get(&self, id: &str) -> Option<&Person> {
-        self.people.iter().find(|p| p.id == id)
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Index::default();
+            for (i, p) in self.people.iter().enumerate() {
+                index.id.entry(p.id.clone()).or_insert(i);
+                for e in &p.emails {
+                    index
+                        .email
+                        .entry(e.trim().to_ascii_lowercase())
+                        .or_insert(i);
+                }
+                if let Some(login) = &p.github {
+                    let login = login.trim_start_matches('@').to_ascii_lowercase();
+                    index.login.entry(login).or_insert(i);
+                }
+            }
+            index
+        })
     }
 
+    pub fn get(&self, id: &str) -> Option<&Person> {
+        let i = *self.index().id.get(id)?;
+        self.people.get(i)
+    }
+
+    /// The first person who owns a commit e-mail (see [`Person::owns_email`]).
     pub fn by_email(&self, email: &str) -> Option<&Person> {
-        self.people.iter().find(|p| p.owns_email(email))
+        let index = self.index();
+        let listed = index.email.get(&email.trim().to_ascii_lowercase()).copied();
+        let noreply = noreply_login(email).and_then(|l| index.login.get(&l).copied());
+        let i = match (listed, noreply) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
+        self.people.get(i)
     }
 
     pub fn holds(&self, id: &str, role: &str) -> bool {
@@ -109,5 +163,68 @@ mod tests {
         assert!(!g.owns_email("12345+ghopperx@users.noreply.github.com"));
         assert!(!g.owns_email("x+ghopper@users.noreply.github.com"));
         assert!(!g.owns_email("ghopper@example.com"));
+    }
+
+    /// The index finds whom a scan of the people in order finds, for
+    /// listed addresses, noreply addresses, people sharing an address or
+    /// a login, and addresses nobody owns.
+    #[test]
+    fn lookups_match_a_scan_in_order() {
+        let person = |id: &str, emails: &[&str], github: Option<&str>| Person {
+            id: id.into(),
+            name: id.to_uppercase(),
+            emails: emails.iter().map(|e| e.to_string()).collect(),
+            github: github.map(str::to_string),
+            roles: vec![],
+            signing_keys: vec![],
+        };
+        let roster = Roster {
+            people: vec![
+                grace(),
+                person("ada", &[" Ada@Example.org "], Some("@AdaL")),
+                person("ada2", &["ada@example.org"], Some("grace-second")),
+                person("bob", &["12345+ghopper@users.noreply.github.com"], None),
+                person("ada", &["other@example.org"], None),
+            ],
+            ..Default::default()
+        };
+        let emails = [
+            "grace@octoacme.example",
+            " GRACE@octoacme.example",
+            "12345+ghopper@users.noreply.github.com",
+            "ghopper@users.noreply.github.com",
+            "ada@example.org",
+            "adal@users.noreply.github.com",
+            "9+ADAL@users.noreply.github.com",
+            "x+adal@users.noreply.github.com",
+            "grace-second@users.noreply.github.com",
+            "other@example.org",
+            "nobody@example.org",
+            "",
+        ];
+        for e in emails {
+            let scan = roster.people.iter().position(|p| p.owns_email(e));
+            let found = roster.by_email(e).map(|p| {
+                roster
+                    .people
+                    .iter()
+                    .position(|q| std::ptr::eq(p, q))
+                    .unwrap()
+            });
+            assert_eq!(found, scan, "{e:?}");
+        }
+        for id in ["grace", "ada", "ada2", "bob", "nobody"] {
+            let scan = roster.people.iter().position(|p| p.id == id);
+            let found = roster.get(id).map(|p| {
+                roster
+                    .people
+                    .iter()
+                    .position(|q| std::ptr::eq(p, q))
+                    .unwrap()
+            });
+            assert_eq!(found, scan, "{id}");
+        }
+        assert_eq!(roster.name("ada"), "ADA");
+        assert_eq!(roster.name("nobody"), "nobody");
     }
 }
