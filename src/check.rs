@@ -208,6 +208,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         repo: rules::Repo::new(git.repo.path()),
         graph: &history.graph,
         load_errors: rules::load_errors(&content),
+        hotfixes: rules::hotfixes(&content),
         now,
     };
     clock.lap("identities");

@@ -352,13 +352,10 @@ fn hotfix(
     let within = ctx.playbook.incident.hotfix_within;
     // The hotfix is out when a patch naming this incident finished deploying.
     let shipped = ctx
-        .content
-        .releases
-        .iter()
-        .filter(|r| {
-            r.record()
-                .is_some_and(|rec| rec.incident.as_deref() == Some(files.id.as_str()))
-        })
+        .hotfixes
+        .get(files.id.as_str())
+        .into_iter()
+        .flatten()
         .filter(|r| ctx.committed(r.deployment.as_ref()))
         .filter_map(|r| r.deployment.as_ref()?.data.as_ref())
         .filter(|d| d.outcome == Outcome::Success)

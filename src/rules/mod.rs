@@ -45,6 +45,8 @@ pub struct Ctx<'a> {
     pub graph: &'a crate::git::graph::CommitGraph,
     /// The errors found while loading, by path (see [`load_errors`]).
     pub load_errors: HashMap<&'a str, Vec<&'a Finding>>,
+    /// The releases that name each incident they fix (see [`hotfixes`]).
+    pub hotfixes: HashMap<&'a str, Vec<&'a crate::content::ReleaseFiles>>,
     pub now: Instant,
 }
 
@@ -57,6 +59,19 @@ pub fn load_errors(content: &Content) -> HashMap<&str, Vec<&Finding>> {
         by_path.entry(f.path.as_str()).or_default().push(f);
     }
     by_path
+}
+
+/// The releases whose release.md names an incident (`incident:`), by that
+/// incident's id, in release order: each incident looks up its hotfixes
+/// here, where a scan of every release would cost incidents × releases.
+pub fn hotfixes(content: &Content) -> HashMap<&str, Vec<&crate::content::ReleaseFiles>> {
+    let mut by_incident: HashMap<&str, Vec<&crate::content::ReleaseFiles>> = HashMap::default();
+    for r in &content.releases {
+        if let Some(id) = r.record().and_then(|rec| rec.incident.as_deref()) {
+            by_incident.entry(id).or_default().push(r);
+        }
+    }
+    by_incident
 }
 
 /// A repository handle opened on first use and lent to one rule at a time
