@@ -63,6 +63,17 @@ fn demo_site_shows_signers_states_deadlines_and_findings() {
     assert!(incident.contains("deadline met"));
     assert!(incident.contains("Time to assess"));
     assert!(incident.contains("Action items"));
+    // The hotfix deadline is shown where it was met: at the hotfix's
+    // deployment (09:41, due 09:44), not at the resolution (10:25).
+    let hotfixed = read(&site.join("incidents/2026-10-14-session-token-logging/index.html"));
+    assert!(
+        hotfixed.contains("<strong>Hotfix deployed</strong> <span class=\"deadline deadline-met\">deadline met (due 2026-10-14 09:44 UTC)"),
+        "the hotfix's deployment carries its deadline"
+    );
+    assert!(
+        hotfixed.contains("<strong>Resolved</strong><br>"),
+        "the resolution carries no deadline of its own"
+    );
     // Releases and incidents link both ways: the release an incident
     // concerns, the hotfix that fixes it.
     assert!(

@@ -730,13 +730,31 @@ impl<'a> Builder<'a> {
                     None,
                 );
             }
+            // The hotfix deadline is met when the hotfix is deployed; only
+            // when no hotfix deployment is on record does the resolution
+            // stand in for it (see rules::incident).
+            let shipped = i
+                .deadlines
+                .iter()
+                .find(|d| d.name == "hotfix")
+                .and_then(|d| d.done)
+                .filter(|&t| Some(t) != resolved);
+            if shipped.is_some() {
+                push(
+                    shipped,
+                    "hotfix",
+                    "Hotfix deployed".into(),
+                    String::new(),
+                    find("hotfix"),
+                );
+            }
             if let Some(r) = &rec.resolution {
                 push(
                     resolved,
                     "resolved",
                     "Resolved".into(),
                     r.root_cause.clone().unwrap_or_default(),
-                    find("hotfix"),
+                    find("hotfix").filter(|_| shipped.is_none()),
                 );
             }
             if let Some(pm) = files.postmortem.as_ref().and_then(|p| p.data.as_ref()) {
