@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # baton's speed against git and Hugo, measured in one run on this machine.
 #
-#   benches/bench.sh [RELEASES...]     default: 1250 12500 (about 10,000 and 100,000 commits)
+#   benches/bench.sh [RELEASES...]     default: 1250 12500 (about 10,500 and 105,500 commits)
 #   benches/bench.sh 1250              a quick run (a couple of minutes)
 #
 # For each size it generates a records repository with realistic history
 # (benches/gen_repo.py, git fast-import: every release planned, signed off
-# gate by gate by the right people, decided and deployed; 8 commits each)
+# gate by gate by the right people, decided and deployed, 8 commits each;
+# every 25th release causes an incident, fixed by a hotfix release and
+# followed by a post-mortem, 11 commits more)
 # and measures medians (hyperfine) against baselines from the same run:
 #   check cold   `baton check --format json`, provenance cache (.git/baton/)
 #                removed before every run      vs  git log --name-status -- content/
@@ -103,7 +105,7 @@ repo_for() {
   local n=$1 dir
   if [ -n "$keep" ]; then dir="$keep/r$n-$gen_key"; else dir="$work/r$n"; fi
   if [ ! -e "$dir/.git/bench-complete" ]; then
-    say "   generating $n releases ($((n * 8 + 1)) commits)${keep:+, kept in $dir for the next runs}..."
+    say "   generating $n releases and $((n / 25)) incidents ($((n * 8 + n / 25 * 11 + 1)) commits)${keep:+, kept in $dir for the next runs}..."
     rm -rf "$dir" "$dir.tmp"
     mkdir -p "$(dirname "$dir")"
     python3 benches/gen_repo.py "$dir.tmp" "$n" >/dev/null || die "benches/gen_repo.py failed"
