@@ -268,11 +268,20 @@ fn hotfix_overran_fires_when_the_patch_deployment_is_only_pending() {
     );
     let (v, _) = repo.check_at("2026-02-20T16:10:00Z");
     assert_eq!(release_of(&v, "1.1.1")["state"], "go");
-    fires_at(
+    let f = fires_at(
         &v,
         "incident.hotfix-overran",
         &hotfix_incident(),
         &["assessment", "decision"],
+    );
+    // The message names the pending file rather than a time the deployment
+    // did not take.
+    let pending = format!("{} not committed yet", rel_path("1.1.1", "deployment.md"));
+    assert!(message(f).contains(&pending), "{}", message(f));
+    assert!(
+        message(f).starts_with("the hotfix is not out"),
+        "{}",
+        message(f)
     );
 }
 

@@ -85,6 +85,31 @@ fn now_decides_missing_48h_after_resolution() {
 }
 
 #[test]
+fn missing_says_when_the_postmortem_is_written_but_not_committed() {
+    // SPEC §2: a pending record never counts; the finding says why the
+    // file on disk is not taken.
+    let repo = world(&valid_incident(), None);
+    repo.write(&pm_path(), &postmortem_md(&valid_postmortem()));
+    let (v, code) = repo.check_at(&plus(DUE, 1));
+    let f = assert_error_at(
+        &v,
+        "postmortem.missing",
+        &incident_path(INCIDENT),
+        key_line(&incident_md(&valid_incident()), &["resolution"]),
+    );
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("{} is not committed yet", pm_path())),
+        "{message}"
+    );
+    assert!(
+        f["help"].as_str().unwrap().contains("commit postmortem.md"),
+        "{f:#}"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
 fn missing_is_silent_for_an_open_incident() {
     let inc = edited(valid_incident(), &[("resolution", None)]);
     let (v, _) = check(&inc, None);

@@ -350,26 +350,52 @@ fn hotfix(
     out: &mut Vec<Finding>,
 ) {
     let within = ctx.playbook.incident.hotfix_within;
-    // The hotfix is out when a patch naming this incident finished deploying.
-    let shipped = ctx
-        .hotfixes
-        .get(files.id.as_str())
+    // The hotfix is out when a patch naming this incident finished
+    // deploying; without one on record, when the incident was resolved.
+    let releases = ctx.hotfixes.get(files.id.as_str());
+    let deployed = releases
         .into_iter()
         .flatten()
         .filter(|r| ctx.committed(r.deployment.as_ref()))
         .filter_map(|r| r.deployment.as_ref()?.data.as_ref())
         .filter(|d| d.outcome == Outcome::Success)
         .filter_map(|d| time::at(&d.finished_at))
-        .min()
-        .or(resolved_at);
+        .min();
+    let shipped = deployed.or(resolved_at);
     let d = deadline("hotfix", assessed.map(|a| a + within.0), shipped, ctx.now);
     if d.met == Some(false) {
+        let took = |s: Instant, a: Instant| human(s - a);
+        let mut what = match (deployed, shipped.zip(assessed)) {
+            (Some(_), Some((s, a))) => {
+                format!("the hotfix took {} after the assessment", took(s, a))
+            }
+            (None, Some((s, a))) => format!(
+                "no committed deployment of a release naming this incident is on record, and the incident was resolved {} after the assessment",
+                took(s, a)
+            ),
+            (_, None) => "the hotfix is not out".to_string(),
+        };
+        // A deployment written but not committed does not count yet: say so.
+        let pending: Vec<&str> = releases
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.deployment.as_ref())
+            .filter(|d| ctx.signer(&d.path).is_none())
+            .map(|d| d.path.as_str())
+            .collect();
+        if !pending.is_empty() {
+            what.push_str(&format!(
+                " ({} not committed yet, and a record counts only once committed)",
+                pending.join(", ")
+            ));
+        }
         out.push(
-            Finding::new(Rule::IncidentHotfixOverran, p, doc.line_of(&["assessment", "decision"]), format!(
-                "the hotfix {} after the assessment; the playbook allows {} before rolling back",
-                shipped.zip(assessed).map_or("is not out".to_string(), |(s, a)| format!("took {}", human(s - a))),
-                within
-            ))
+            Finding::new(
+                Rule::IncidentHotfixOverran,
+                p,
+                doc.line_of(&["assessment", "decision"]),
+                format!("{what}; the playbook allows {within} before rolling back"),
+            )
             .help("roll back when a hotfix cannot ship in time, and record the rollback"),
         );
     }

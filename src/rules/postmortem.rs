@@ -32,21 +32,35 @@ pub fn check(
     let Some(parsed) = committed else {
         let d = deadline("post-mortem", due, None, ctx.now);
         if d.met == Some(false) {
+            // Written but not committed: say so, or the finding reads as
+            // if the file were not there.
+            let pending = files.postmortem.as_ref().map(|p| p.path.as_str());
+            let (what, help) = match pending {
+                Some(p) => (
+                    format!("{p} is not committed yet, and a record counts only once committed"),
+                    "commit postmortem.md (through a pull request); its author is who recorded it"
+                        .to_string(),
+                ),
+                None => (
+                    "no post-mortem was held".to_string(),
+                    format!(
+                        "hold a blameless post-mortem and record it (`baton new postmortem {}`)",
+                        files.id
+                    ),
+                ),
+            };
             out.push(
                 Finding::new(
                     Rule::PostmortemMissing,
                     incident_path,
                     incident_doc.line_of(&["resolution"]),
                     format!(
-                        "resolved at {}, but no post-mortem was held within {}",
+                        "resolved at {}, but {what} within {}",
                         resolved_at.map(|r| r.to_string()).unwrap_or_default(),
                         rules.within
                     ),
                 )
-                .help(format!(
-                    "hold a blameless post-mortem and record it (`baton new postmortem {}`)",
-                    files.id
-                )),
+                .help(help),
             );
         }
         if resolved_at.is_some() {
