@@ -240,7 +240,9 @@ fn by_record<T>(
 
 /// Phase timings on stderr when `BATON_TIMINGS` is set (for benchmarks).
 /// Each lap prints its wall time and the CPU time the whole process
-/// (every thread) used meanwhile.
+/// (every thread) used meanwhile: a lap taken on another thread (the
+/// history walk) overlaps the main thread's, so their CPU times are not
+/// to be added up.
 pub(crate) struct Phases(Option<(std::time::Instant, f64)>);
 
 impl Phases {
@@ -264,7 +266,8 @@ impl Phases {
 fn cpu() -> f64 {
     #[cfg(unix)]
     {
-        // SAFETY: getrusage only writes the struct it is given.
+        // SAFETY: rusage is plain integers, for which all zero bytes are a
+        // valid value; getrusage only writes the struct it is given.
         let mut u: libc::rusage = unsafe { std::mem::zeroed() };
         if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } == 0 {
             let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;

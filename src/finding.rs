@@ -70,7 +70,7 @@ rules! {
     IncidentUpdateLate = "incident.update-late", Error, "A status update came after the time the previous one promised.";
     IncidentSecurityNotPaged = "incident.security-not-paged", Error, "A security incident whose responders include no holder of the security role.";
     IncidentResolutionIncomplete = "incident.resolution-incomplete", Error, "A resolution lacks resolved_at, root cause, actions taken, post-mortem time or contact.";
-    PostmortemMissing = "postmortem.missing", Error, "A resolved incident has no post-mortem and its deadline has passed.";
+    PostmortemMissing = "postmortem.missing", Error, "A resolved incident has no committed post-mortem and its deadline has passed.";
     PostmortemLate = "postmortem.late", Error, "The post-mortem was held later than the playbook allows after resolution.";
     PostmortemIncomplete = "postmortem.incomplete", Error, "The post-mortem's checklist, action items or security review is incomplete.";
     PolicyUnauthorizedChange = "policy.unauthorized-change", Error, "team.yaml, playbook.md or .mailmap was changed by someone who is not a governor.";

@@ -147,6 +147,9 @@ pub struct IncidentView {
     pub severity: Option<Sev>,
     pub path: String,
     pub deadlines: Vec<Deadline>,
+    /// When the first committed, successful deployment of a release naming
+    /// this incident finished (a hotfix decision's deadline is met then).
+    pub hotfix_deployed: Option<Instant>,
     pub incident: Option<Step>,
     pub postmortem: Option<Step>,
 }

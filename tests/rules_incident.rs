@@ -226,13 +226,44 @@ fn hotfix_overran_is_silent_for_a_patch_out_in_time() {
 fn hotfix_overran_fires_for_a_patch_out_after_30_minutes() {
     let repo = hotfix_world(Some("2026-02-20T15:55:00Z"));
     let (v, code) = repo.check_at("2026-02-20T16:10:00Z");
-    fires_at(
+    let f = fires_at(
         &v,
         "incident.hotfix-overran",
         &hotfix_incident(),
         &["assessment", "decision"],
     );
+    assert!(
+        message(f).starts_with("the hotfix took 33"),
+        "{}",
+        message(f)
+    );
     assert_eq!(code, 1);
+}
+
+#[test]
+fn hotfix_overran_without_a_deployment_measures_to_the_resolution() {
+    // No patch names the incident: the resolution (15:55, 33 min after the
+    // assessment) stands in for the hotfix, and the message says so.
+    let resolved = edited(
+        hotfix_incident(),
+        &[("resolution", Some(valid_incident()["resolution"].clone()))],
+    );
+    let repo = incident_world();
+    commit_incident(&repo, INCIDENT, &resolved);
+    let (v, _) = repo.check_at("2026-02-20T16:10:00Z");
+    let f = fires_at(
+        &v,
+        "incident.hotfix-overran",
+        &resolved,
+        &["assessment", "decision"],
+    );
+    assert!(
+        message(f).starts_with(
+            "no successful deployment of a release naming this incident is committed, and the incident was resolved 33"
+        ),
+        "{}",
+        message(f)
+    );
 }
 
 #[test]
@@ -274,8 +305,7 @@ fn hotfix_overran_fires_when_the_patch_deployment_is_only_pending() {
         &hotfix_incident(),
         &["assessment", "decision"],
     );
-    // The message names the pending file rather than a time the deployment
-    // did not take.
+    // The message names the pending file.
     let pending = format!("{} not committed yet", rel_path("1.1.1", "deployment.md"));
     assert!(message(f).contains(&pending), "{}", message(f));
     assert!(

@@ -74,6 +74,26 @@ fn demo_site_shows_signers_states_deadlines_and_findings() {
         hotfixed.contains("<strong>Resolved</strong><br>"),
         "the resolution carries no deadline of its own"
     );
+    // Each event's anchor and feed id is its kind (numbered from the
+    // second of a kind), so an added event never renames the others.
+    for anchor in [
+        "declared",
+        "alert",
+        "assessment",
+        "update",
+        "update-2",
+        "update-3",
+        "hotfix",
+        "resolved",
+        "postmortem",
+    ] {
+        assert!(
+            hotfixed.contains(&format!("id=\"event-{anchor}\"")),
+            "event-{anchor}"
+        );
+    }
+    let feed = read(&site.join("feed.xml"));
+    assert!(feed.contains("incidents/2026-10-14-session-token-logging/#event-hotfix</id>"));
     // Releases and incidents link both ways: the release an incident
     // concerns, the hotfix that fixes it.
     assert!(

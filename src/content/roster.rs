@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 /// through an index made on first use.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct Roster {
+    /// Private, so nothing can change it after the index is made.
     #[serde(default)]
-    pub people: Vec<Person>,
+    people: Vec<Person>,
     #[serde(skip)]
     index: std::sync::OnceLock<Index>,
 }
@@ -83,6 +84,11 @@ fn noreply_login(email: &str) -> Option<String> {
 }
 
 impl Roster {
+    /// The people, in team.yaml's order.
+    pub fn people(&self) -> &[Person] {
+        &self.people
+    }
+
     fn index(&self) -> &Index {
         self.index.get_or_init(|| {
             let mut index = Index::default();

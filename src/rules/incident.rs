@@ -48,6 +48,7 @@ fn one(ctx: &Ctx<'_>, files: &IncidentFiles, out: &mut Vec<Finding>) -> Incident
         severity: files.record().map(|i| i.severity),
         path: path.clone(),
         deadlines: Vec::new(),
+        hotfix_deployed: None,
         incident: files.incident.as_ref().map(|p| ctx.step(&p.path)),
         postmortem: files.postmortem.as_ref().map(|p| ctx.step(&p.path)),
     };
@@ -361,6 +362,7 @@ fn hotfix(
         .filter(|d| d.outcome == Outcome::Success)
         .filter_map(|d| time::at(&d.finished_at))
         .min();
+    view.hotfix_deployed = deployed;
     let shipped = deployed.or(resolved_at);
     let d = deadline("hotfix", assessed.map(|a| a + within.0), shipped, ctx.now);
     if d.met == Some(false) {
@@ -370,17 +372,23 @@ fn hotfix(
                 format!("the hotfix took {} after the assessment", took(s, a))
             }
             (None, Some((s, a))) => format!(
-                "no committed deployment of a release naming this incident is on record, and the incident was resolved {} after the assessment",
+                "no successful deployment of a release naming this incident is committed, and the incident was resolved {} after the assessment",
                 took(s, a)
             ),
             (_, None) => "the hotfix is not out".to_string(),
         };
-        // A deployment written but not committed does not count yet: say so.
+        // A successful deployment written but not committed does not count
+        // yet: say so.
         let pending: Vec<&str> = releases
             .into_iter()
             .flatten()
             .filter_map(|r| r.deployment.as_ref())
             .filter(|d| ctx.signer(&d.path).is_none())
+            .filter(|d| {
+                d.data
+                    .as_ref()
+                    .is_some_and(|x| x.outcome == Outcome::Success)
+            })
             .map(|d| d.path.as_str())
             .collect();
         if !pending.is_empty() {

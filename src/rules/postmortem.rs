@@ -32,17 +32,24 @@ pub fn check(
     let Some(parsed) = committed else {
         let d = deadline("post-mortem", due, None, ctx.now);
         if d.met == Some(false) {
+            let resolved = resolved_at.map(|r| r.to_string()).unwrap_or_default();
             // Written but not committed: say so, or the finding reads as
             // if the file were not there.
-            let pending = files.postmortem.as_ref().map(|p| p.path.as_str());
-            let (what, help) = match pending {
+            let (message, help) = match files.postmortem.as_ref().map(|p| p.path.as_str()) {
                 Some(p) => (
-                    format!("{p} is not committed yet, and a record counts only once committed"),
-                    "commit postmortem.md (through a pull request); its author is who recorded it"
-                        .to_string(),
+                    format!(
+                        "resolved at {resolved}, and the post-mortem was due within {}; {p} is written but not committed, and an uncommitted record does not count",
+                        rules.within
+                    ),
+                    format!(
+                        "commit it: `git add {p} && git commit` (the commit's author is recorded as who wrote it)"
+                    ),
                 ),
                 None => (
-                    "no post-mortem was held".to_string(),
+                    format!(
+                        "resolved at {resolved}, but no post-mortem was held within {}",
+                        rules.within
+                    ),
                     format!(
                         "hold a blameless post-mortem and record it (`baton new postmortem {}`)",
                         files.id
@@ -54,11 +61,7 @@ pub fn check(
                     Rule::PostmortemMissing,
                     incident_path,
                     incident_doc.line_of(&["resolution"]),
-                    format!(
-                        "resolved at {}, but {what} within {}",
-                        resolved_at.map(|r| r.to_string()).unwrap_or_default(),
-                        rules.within
-                    ),
+                    message,
                 )
                 .help(help),
             );

@@ -44,11 +44,11 @@ pub fn entries(
         });
     }
     for i in incidents {
-        for (n, e) in i.timeline.iter().enumerate() {
+        for e in &i.timeline {
             out.push(Entry {
-                id: format!("{base}incidents/{}/#event-{}", i.id, n + 1),
+                id: format!("{base}incidents/{}/#event-{}", i.id, e.id),
                 title: format!("{}: {}", i.title, e.title),
-                link: format!("{base}incidents/{}/#event-{}", i.id, n + 1),
+                link: format!("{base}incidents/{}/#event-{}", i.id, e.id),
                 updated: e.at_iso.clone(),
                 summary: e.text.clone(),
             });

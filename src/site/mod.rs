@@ -353,7 +353,7 @@ fn render_with(
     let components = view::components(content, status);
     let people: serde_json::Map<String, serde_json::Value> = content
         .roster
-        .people
+        .people()
         .iter()
         .map(|p| (p.id.clone(), p.name.clone().into()))
         .collect();
@@ -478,7 +478,7 @@ fn render_with(
         "people",
         &content
             .roster
-            .people
+            .people()
             .iter()
             .map(|p| json!({"id": p.id, "name": p.name, "github": p.github, "roles": p.roles}))
             .collect::<Vec<_>>(),

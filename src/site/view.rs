@@ -227,6 +227,8 @@ pub struct DeadlineCtx {
 
 #[derive(Serialize, Clone)]
 pub struct EventCtx {
+    /// The event's anchor on the page: `update`, `update-2`, `hotfix`, ...
+    pub id: String,
     pub at: String,
     pub at_iso: String,
     pub kind: &'static str,
@@ -647,6 +649,7 @@ impl<'a> Builder<'a> {
                     timeline.push((
                         at,
                         EventCtx {
+                            id: String::new(),
                             at: when(at),
                             at_iso: at.to_rfc3339(),
                             kind,
@@ -733,12 +736,7 @@ impl<'a> Builder<'a> {
             // The hotfix deadline is met when the hotfix is deployed; only
             // when no hotfix deployment is on record does the resolution
             // stand in for it (see rules::incident).
-            let shipped = i
-                .deadlines
-                .iter()
-                .find(|d| d.name == "hotfix")
-                .and_then(|d| d.done)
-                .filter(|&t| Some(t) != resolved);
+            let shipped = i.hotfix_deployed;
             if shipped.is_some() {
                 push(
                     shipped,
@@ -768,6 +766,19 @@ impl<'a> Builder<'a> {
             }
         }
         timeline.sort_by_key(|(at, _)| *at);
+        // Each event's anchor (and feed entry id) is its kind, numbered
+        // from the second of a kind on, so adding an event of one kind
+        // never renames the others.
+        let mut seen: HashMap<&'static str, usize> = HashMap::new();
+        for (_, e) in &mut timeline {
+            let n = seen.entry(e.kind).or_default();
+            *n += 1;
+            e.id = if *n == 1 {
+                e.kind.to_string()
+            } else {
+                format!("{}-{n}", e.kind)
+            };
+        }
 
         let postmortem = files.postmortem.as_ref().and_then(|p| p.data.as_ref()).map(|pm| {
             serde_json::json!({
