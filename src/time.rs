@@ -119,17 +119,19 @@ impl<'de> Deserialize<'de> for Span {
     }
 }
 
-/// Formats a duration for people: `4 min`, `2 h 5 min`, `3 d 2 h`.
+/// Formats a duration for people: `4 min`, `2 h 5 min`, `48 h`, `3 d 2 h`.
+/// Up to three days it counts hours, as the playbook's deadlines do (a
+/// post-mortem within 48 h, a go/no-go 24 h ahead), to the minute.
 pub fn human(d: chrono::Duration) -> String {
     let neg = d < chrono::Duration::zero();
     let total = d.num_minutes().abs();
-    let (days, hours, mins) = (total / 1440, (total % 1440) / 60, total % 60);
-    let s = match (days, hours, mins) {
-        (0, 0, m) => format!("{m} min"),
-        (0, h, 0) => format!("{h} h"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, 0, _) => format!("{d} d"),
-        (d, h, _) => format!("{d} d {h} h"),
+    let (hours, mins) = (total / 60, total % 60);
+    let s = match (hours, mins) {
+        (0, m) => format!("{m} min"),
+        (h, 0) if h < 72 => format!("{h} h"),
+        (h, m) if h < 72 => format!("{h} h {m} min"),
+        (h, _) if h % 24 == 0 => format!("{} d", h / 24),
+        (h, _) => format!("{} d {} h", h / 24, h % 24),
     };
     if neg { format!("-{s}") } else { s }
 }
@@ -155,6 +157,10 @@ mod tests {
     fn human_durations() {
         assert_eq!(human(chrono::Duration::minutes(4)), "4 min");
         assert_eq!(human(chrono::Duration::minutes(125)), "2 h 5 min");
-        assert_eq!(human(chrono::Duration::hours(50)), "2 d 2 h");
+        assert_eq!(human(chrono::Duration::hours(48)), "48 h");
+        assert_eq!(human(chrono::Duration::minutes(50 * 60 + 7)), "50 h 7 min");
+        assert_eq!(human(chrono::Duration::hours(72)), "3 d");
+        assert_eq!(human(chrono::Duration::hours(80)), "3 d 8 h");
+        assert_eq!(human(chrono::Duration::minutes(-90)), "-1 h 30 min");
     }
 }

@@ -100,7 +100,7 @@ fn missing_says_when_the_postmortem_is_written_but_not_committed() {
     assert_eq!(
         f["message"].as_str().unwrap(),
         format!(
-            "resolved at 2026-02-20 15:55:00 +00:00, and the post-mortem was due within 2 d; {} is written but not committed, and an uncommitted record does not count",
+            "resolved at 2026-02-20 15:55:00 +00:00, and the post-mortem was due within 48 h; {} is written but not committed, and an uncommitted record does not count",
             pm_path()
         )
     );
