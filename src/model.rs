@@ -148,8 +148,9 @@ pub struct IncidentView {
     pub path: String,
     pub deadlines: Vec<Deadline>,
     /// When the first committed, successful deployment of a release naming
-    /// this incident finished (a hotfix decision's deadline is met then).
-    pub hotfix_deployed: Option<Instant>,
+    /// this incident finished, and that release (a hotfix decision's
+    /// deadline is met then).
+    pub hotfix_deployed: Option<(Instant, String)>,
     pub incident: Option<Step>,
     pub postmortem: Option<Step>,
 }

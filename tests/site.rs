@@ -67,7 +67,7 @@ fn demo_site_shows_signers_states_deadlines_and_findings() {
     // deployment (09:41, due 09:44), not at the resolution (10:25).
     let hotfixed = read(&site.join("incidents/2026-10-14-session-token-logging/index.html"));
     assert!(
-        hotfixed.contains("<strong>Hotfix deployed</strong> <span class=\"deadline deadline-met\">deadline met (due 2026-10-14 09:44 UTC)"),
+        hotfixed.contains("<strong>Hotfix 3.0.1 deployed</strong> <span class=\"deadline deadline-met\">deadline met (due 2026-10-14 09:44 UTC)"),
         "the hotfix's deployment carries its deadline"
     );
     assert!(

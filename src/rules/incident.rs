@@ -354,15 +354,16 @@ fn hotfix(
     // The hotfix is out when a patch naming this incident finished
     // deploying; without one on record, when the incident was resolved.
     let releases = ctx.hotfixes.get(files.id.as_str());
-    let deployed = releases
+    let first = releases
         .into_iter()
         .flatten()
         .filter(|r| ctx.committed(r.deployment.as_ref()))
-        .filter_map(|r| r.deployment.as_ref()?.data.as_ref())
-        .filter(|d| d.outcome == Outcome::Success)
-        .filter_map(|d| time::at(&d.finished_at))
+        .filter_map(|r| Some((r.deployment.as_ref()?.data.as_ref()?, &r.version)))
+        .filter(|(d, _)| d.outcome == Outcome::Success)
+        .filter_map(|(d, version)| Some((time::at(&d.finished_at)?, version)))
         .min();
-    view.hotfix_deployed = deployed;
+    let deployed = first.map(|(at, _)| at);
+    view.hotfix_deployed = first.map(|(at, version)| (at, version.clone()));
     let shipped = deployed.or(resolved_at);
     let d = deadline("hotfix", assessed.map(|a| a + within.0), shipped, ctx.now);
     if d.met == Some(false) {

@@ -736,12 +736,12 @@ impl<'a> Builder<'a> {
             // The hotfix deadline is met when the hotfix is deployed; only
             // when no hotfix deployment is on record does the resolution
             // stand in for it (see rules::incident).
-            let shipped = i.hotfix_deployed;
-            if shipped.is_some() {
+            let shipped = i.hotfix_deployed.as_ref();
+            if let Some((at, version)) = shipped {
                 push(
-                    shipped,
+                    Some(*at),
                     "hotfix",
-                    "Hotfix deployed".into(),
+                    format!("Hotfix {version} deployed"),
                     String::new(),
                     find("hotfix"),
                 );
