@@ -159,7 +159,9 @@ pub struct IncidentView {
 #[derive(Clone, Debug)]
 pub struct Status {
     pub now: Instant,
+    /// In the content's order: ascending semver.
     pub releases: Vec<ReleaseView>,
+    /// In the content's order: ascending id (each an incident folder's name).
     pub incidents: Vec<IncidentView>,
     pub findings: Vec<Finding>,
 }
@@ -180,8 +182,13 @@ impl Status {
     pub fn release(&self, version: &str) -> Option<&ReleaseView> {
         self.releases.iter().find(|r| r.version == version)
     }
+    /// An incident by id (a binary search: incidents are in id order).
     pub fn incident(&self, id: &str) -> Option<&IncidentView> {
-        self.incidents.iter().find(|i| i.id == id)
+        let i = self
+            .incidents
+            .binary_search_by(|x| x.id.as_str().cmp(id))
+            .ok()?;
+        Some(&self.incidents[i])
     }
     /// Findings about one file. Findings are sorted by path (see
     /// [`rules::run`](crate::rules::run)), so this is a binary search.

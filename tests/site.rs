@@ -690,3 +690,31 @@ fn the_file_list_and_single_pages_match_the_whole_build() {
         );
     }
 }
+
+/// `baton status ID` finds each incident of the demo by its id (incidents
+/// are looked up by binary search), and names an unknown one.
+#[test]
+fn status_finds_each_incident_by_id() {
+    let (_dir, site) = demo();
+    let repo = site.parent().unwrap();
+    for id in [
+        "2026-10-14-session-token-logging",
+        "2026-11-10-checkout-errors",
+    ] {
+        let out = assert_cmd::Command::cargo_bin("baton")
+            .unwrap()
+            .args(["status", id, "--format", "json", "--root"])
+            .arg(repo)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{id}: {out:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["id"], id);
+    }
+    assert_cmd::Command::cargo_bin("baton")
+        .unwrap()
+        .args(["status", "2026-10-15-nothing", "--root"])
+        .arg(repo)
+        .assert()
+        .code(2);
+}

@@ -472,8 +472,7 @@ impl<'a> Builder<'a> {
             .collect();
         let fixes = rec
             .and_then(|x| x.incident.as_deref())
-            .and_then(|id| self.links.incident.get(id))
-            .copied()
+            .and_then(|id| self.status.incident(id))
             .map(link);
         let open = matches!(
             r.state,
@@ -844,12 +843,11 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Which incidents concern each release, which releases fix each
-/// incident (both in the status's order), and incidents by id.
+/// Which incidents concern each release, and which releases fix each
+/// incident (both in the status's order).
 struct Links<'a> {
     incidents_of: HashMap<&'a str, Vec<&'a IncidentView>>,
     fixed_by: HashMap<&'a str, Vec<&'a ReleaseView>>,
-    incident: HashMap<&'a str, &'a IncidentView>,
 }
 
 impl<'a> Links<'a> {
@@ -857,10 +855,8 @@ impl<'a> Links<'a> {
         let mut links = Links {
             incidents_of: HashMap::new(),
             fixed_by: HashMap::new(),
-            incident: HashMap::with_capacity(status.incidents.len()),
         };
         for i in &status.incidents {
-            links.incident.entry(i.id.as_str()).or_insert(i);
             let concerns = content
                 .incident(&i.id)
                 .and_then(IncidentFiles::record)
