@@ -466,10 +466,7 @@ fn built_summary(b: &crate::site::Built) -> String {
 }
 
 fn print(text: &str) {
-    let mut out = anstream::stdout();
-    // A closed pipe (`baton check | head`) is not an error worth a panic.
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    write_out(anstream::stdout(), text);
 }
 
 /// [`print`] for JSON, which goes out exactly as serialised: serde_json
@@ -477,7 +474,11 @@ fn print(text: &str) {
 /// start, and anstream's stripping (a scan of the whole report) could
 /// only take characters out of the strings in it, changing the data.
 fn print_plain(text: &str) {
-    let mut out = std::io::stdout().lock();
+    write_out(std::io::stdout().lock(), text);
+}
+
+fn write_out(mut out: impl Write, text: &str) {
+    // A closed pipe (`baton check | head`) is not an error worth a panic.
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
 }
