@@ -53,13 +53,16 @@ impl Serialize for PageCtx<'_> {
 impl PageCtx<'_> {
     /// The key of everything the page is rendered from: the theme
     /// (templates and baton's version), the template, and this context,
-    /// as JSON streamed into the key.
+    /// streamed into the key as CBOR. CBOR is self-delimiting (a value
+    /// read back is exactly the value written), so two contexts share a
+    /// key only if they are equal, and unlike JSON it writes strings (the
+    /// bodies' HTML most of all) as they are, without escaping them.
     pub fn key(&self, theme: &theme::Theme, template: &str) -> git2::Oid {
         let mut key = crate::digest::Key::new();
         key.update(theme.id.as_bytes());
         key.update(template.as_bytes());
         key.update(&[0]);
-        serde_json::to_writer(&mut key, self).expect("page data serialises");
+        ciborium::into_writer(self, &mut key).expect("page data serialises");
         key.finish()
     }
 

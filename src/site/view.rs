@@ -208,11 +208,36 @@ pub struct ReleaseCtx {
     #[serde(flatten)]
     pub head: ReleaseHead,
     pub gates: Vec<GateCtx>,
-    pub go_no_go: Option<serde_json::Value>,
-    pub deployment: Option<serde_json::Value>,
+    pub go_no_go: Option<GoNoGoCtx>,
+    pub deployment: Option<DeploymentCtx>,
     pub notes: Vec<SectionCtx>,
     pub rollback_html: Option<String>,
     pub requirements: Vec<RequirementCtx>,
+    pub findings: Vec<FindingCtx>,
+}
+
+/// A release's go/no-go decision (`release.go_no_go`).
+#[derive(Serialize, Clone)]
+pub struct GoNoGoCtx {
+    pub decision: String,
+    pub meeting_at: Option<String>,
+    /// How long before the deploy window opened the meeting was held.
+    pub lead: Option<String>,
+    pub attendees: Vec<String>,
+    pub step: Option<StepCtx>,
+    pub notes_html: String,
+    pub findings: Vec<FindingCtx>,
+}
+
+/// A release's deployment record (`release.deployment`).
+#[derive(Serialize, Clone)]
+pub struct DeploymentCtx {
+    pub outcome: crate::content::records::Outcome,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub checklist: Vec<CheckRow>,
+    pub step: Option<StepCtx>,
+    pub notes_html: String,
     pub findings: Vec<FindingCtx>,
 }
 
@@ -545,28 +570,29 @@ impl<'a> Builder<'a> {
         let go_no_go = files.go_no_go.as_ref().and_then(|p| {
             let d = p.data.as_ref()?;
             let step = r.go_no_go.as_ref().map(|s| self.signer(s));
-            Some(serde_json::json!({
-                "decision": spelled(d.decision),
-                "meeting_at": d.meeting_at.get().map(when),
-                "lead": d.meeting_at.get().zip(start).map(|(m, s)| human(s - m)),
-                "attendees": d.attendees.iter().map(|a| self.name(a)).collect::<Vec<_>>(),
-                "step": step,
-                "notes_html": self.md(&p.doc.body, 2),
-                "findings": findings(self.status.findings_for(&p.path)),
-            }))
+            Some(GoNoGoCtx {
+                decision: spelled(d.decision),
+                meeting_at: d.meeting_at.get().map(when),
+                lead: d.meeting_at.get().zip(start).map(|(m, s)| human(s - m)),
+                attendees: d.attendees.iter().map(|a| self.name(a)).collect(),
+                step,
+                notes_html: self.md(&p.doc.body, 2),
+                findings: findings(self.status.findings_for(&p.path)),
+            })
         });
         let deployment = files.deployment.as_ref().and_then(|p| {
             let d = p.data.as_ref()?;
             let step = r.deployment.as_ref().map(|s| self.signer(s));
-            Some(serde_json::json!({
-                "outcome": serde_json::to_value(d.outcome).unwrap_or_default(),
-                "started_at": time::at(&d.started_at).map(when),
-                "finished_at": time::at(&d.finished_at).map(when),
-                "checklist": self.checklist(&self.content.playbook.deployment.checklist, &d.checklist),
-                "step": step,
-                "notes_html": self.md(&p.doc.body, 2),
-                "findings": findings(self.status.findings_for(&p.path)),
-            }))
+            Some(DeploymentCtx {
+                outcome: d.outcome,
+                started_at: time::at(&d.started_at).map(when),
+                finished_at: time::at(&d.finished_at).map(when),
+                checklist: self
+                    .checklist(&self.content.playbook.deployment.checklist, &d.checklist),
+                step,
+                notes_html: self.md(&p.doc.body, 2),
+                findings: findings(self.status.findings_for(&p.path)),
+            })
         });
         ReleaseCtx {
             head: self.head(r, files),
