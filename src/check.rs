@@ -45,6 +45,20 @@ pub struct Checked {
     pub status: Status,
     /// The project root relative to the repository's work tree (`""` at the top).
     pub repo_prefix: String,
+    /// What the check made on the way: nothing reads it afterwards.
+    pub(crate) _leftovers: Leftovers,
+}
+
+/// The history the check learned and the maps it judged records by. They
+/// go with the result, so that a one-shot command ends without freeing
+/// their hundreds of thousands of entries one by one (see `cli`) instead
+/// of freeing them between checking and building.
+pub(crate) struct Leftovers {
+    _history: Arc<History>,
+    _origins: HashMap<String, Origin>,
+    _rosters: HashMap<String, Arc<crate::content::roster::Roster>>,
+    _paths: (Vec<String>, Vec<String>),
+    _judged: HashMap<git2::Oid, Judged>,
 }
 
 /// Resolves the project root from an option or the working directory.
@@ -214,10 +228,18 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     clock.lap("identities");
     let status = rules::run(&ctx, &history.guarded, &mainline, &mut identities)?;
     clock.lap("rules");
+    drop((ctx, identities));
     Ok(Checked {
         content,
         status,
         repo_prefix: git.root_prefix.clone(),
+        _leftovers: Leftovers {
+            _history: history,
+            _origins: origins,
+            _rosters: rosters,
+            _paths: (committed, repo_paths),
+            _judged: judged,
+        },
     })
 }
 
