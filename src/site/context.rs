@@ -71,3 +71,49 @@ impl PageCtx<'_> {
         Context::from_serialize(self).expect("a page context is a JSON object")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    fn cbor(v: &Value) -> Vec<u8> {
+        let mut out = Vec::new();
+        ciborium::into_writer(v, &mut out).unwrap();
+        out
+    }
+
+    /// JSON values of the shapes page contexts hold (strings with the
+    /// characters JSON escapes, integers, floats, nulls, lists, objects),
+    /// from a space small enough that equal pairs come up too.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            (-2i64..2).prop_map(Value::from),
+            (-2i64..2).prop_map(|i| Value::from(i as f64)),
+            "[a\"\\\\é]{0,2}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
+                proptest::collection::vec(("[a\"]{0,1}", inner), 0..3)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// A page is kept when its key is unchanged, so contexts that tera
+        /// would see differently (different JSON) must never stream the
+        /// same bytes into the key.
+        #[test]
+        fn contexts_that_differ_as_json_differ_as_cbor(a in value(), b in value()) {
+            if serde_json::to_string(&a).unwrap() != serde_json::to_string(&b).unwrap() {
+                prop_assert_ne!(cbor(&a), cbor(&b));
+            } else {
+                prop_assert_eq!(cbor(&a), cbor(&b));
+            }
+        }
+    }
+}
