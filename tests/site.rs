@@ -294,20 +294,28 @@ fn a_failed_build_leaves_the_previous_site_and_names_the_template() {
         .success();
     let before = read(&repo.file("public/index.html"));
     repo.write("content/site.yaml", "title: Test\ntheme: broken\n");
-    repo.write("themes/broken/templates/index.html", "{% extends \"base.html\" %}\n{% block main %}\n{{ nope | nofilter }}\n{% endblock main %}\n");
-    repo.baton()
-        .args(["build", "--now", NOW])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("index.html"))
-        .stderr(predicates::str::contains(
-            "previous site was left as it was",
-        ));
-    assert_eq!(
-        read(&repo.file("public/index.html")),
-        before,
-        "old site intact"
-    );
+    // A template that fails as it renders (an unknown filter), then one
+    // that does not compile at all (templates compile when the first page
+    // is rendered).
+    for broken in [
+        "{% extends \"base.html\" %}\n{% block main %}\n{{ nope | nofilter }}\n{% endblock main %}\n",
+        "{% extends \"base.html\" %}\n{% block main %}\n{% if %}\n{% endblock main %}\n",
+    ] {
+        repo.write("themes/broken/templates/index.html", broken);
+        repo.baton()
+            .args(["build", "--now", NOW])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("index.html"))
+            .stderr(predicates::str::contains(
+                "previous site was left as it was",
+            ));
+        assert_eq!(
+            read(&repo.file("public/index.html")),
+            before,
+            "old site intact"
+        );
+    }
     let leftovers: Vec<_> = std::fs::read_dir(repo.path())
         .unwrap()
         .filter_map(Result::ok)
