@@ -37,6 +37,10 @@ pub struct Options {
     pub signers: Option<std::sync::Arc<crate::git::identity::Kept>>,
     /// The history walked by an earlier run (serve).
     pub history: Option<std::sync::Arc<crate::git::provenance::Kept>>,
+    /// The process ends soon after this one check (a command line): what
+    /// the check made on the way goes with its result, to be left unfreed
+    /// with it (see [`Leftovers`]), instead of being freed as the check ends.
+    pub one_shot: bool,
 }
 
 /// The content and what the rules made of it.
@@ -45,14 +49,16 @@ pub struct Checked {
     pub status: Status,
     /// The project root relative to the repository's work tree (`""` at the top).
     pub repo_prefix: String,
-    /// What the check made on the way: nothing reads it afterwards.
-    pub(crate) _leftovers: Leftovers,
+    /// What a one-shot check made on the way ([`Options::one_shot`]):
+    /// nothing reads it afterwards.
+    pub(crate) _leftovers: Option<Leftovers>,
 }
 
-/// The history the check learned and the maps it judged records by. They
-/// go with the result, so that a one-shot command ends without freeing
-/// their hundreds of thousands of entries one by one (see `cli`) instead
-/// of freeing them between checking and building.
+/// The history the check learned and the maps it judged records by. In a
+/// one-shot run they go with the result, so that the command ends without
+/// freeing their hundreds of thousands of entries one by one (see `cli`)
+/// instead of freeing them between checking and building. (serve, which
+/// keeps checking, frees them as each check ends.)
 pub(crate) struct Leftovers {
     _history: Arc<History>,
     _origins: HashMap<String, Origin>,
@@ -235,13 +241,13 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         content,
         status,
         repo_prefix: git.root_prefix.clone(),
-        _leftovers: Leftovers {
+        _leftovers: opts.one_shot.then_some(Leftovers {
             _history: history,
             _origins: origins,
             _rosters: rosters,
             _paths: (committed, repo_paths),
             _judged: judged,
-        },
+        }),
     })
 }
 

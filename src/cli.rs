@@ -210,6 +210,8 @@ impl Common {
             root: self.root.clone(),
             now: self.now,
             no_cache: self.no_cache,
+            // Each command line checks once, then the process ends.
+            one_shot: true,
             ..Default::default()
         }
     }

@@ -295,8 +295,7 @@ fn a_failed_build_leaves_the_previous_site_and_names_the_template() {
     let before = read(&repo.file("public/index.html"));
     repo.write("content/site.yaml", "title: Test\ntheme: broken\n");
     // A template that fails as it renders (an unknown filter), then one
-    // that does not compile at all (templates compile when the first page
-    // is rendered).
+    // that does not compile at all.
     for broken in [
         "{% extends \"base.html\" %}\n{% block main %}\n{{ nope | nofilter }}\n{% endblock main %}\n",
         "{% extends \"base.html\" %}\n{% block main %}\n{% if %}\n{% endblock main %}\n",

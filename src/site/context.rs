@@ -55,8 +55,13 @@ impl PageCtx<'_> {
     /// (templates and baton's version), the template, and this context,
     /// streamed into the key as CBOR. CBOR is self-delimiting (a value
     /// read back is exactly the value written), so two contexts share a
-    /// key only if they are equal, and unlike JSON it writes strings (the
-    /// bodies' HTML most of all) as they are, without escaping them.
+    /// key only if they are equal as serde data, and unlike JSON it writes
+    /// strings (the bodies' HTML most of all) as they are, without
+    /// escaping them. (CBOR is not "human readable" to serde: a context
+    /// field of a type that serialises differently for such formats, as
+    /// some address and id types do, would be keyed on another form than
+    /// tera renders. Today's fields are strings, numbers, booleans, JSON
+    /// values and plain enums.)
     pub fn key(&self, theme: &theme::Theme, template: &str) -> git2::Oid {
         let mut key = crate::digest::Key::new();
         key.update(theme.id.as_bytes());

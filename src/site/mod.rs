@@ -573,7 +573,7 @@ fn render_with(
             }
             let ctx = ctx.tera();
             let html = theme
-                .tera()?
+                .tera
                 .render(template, &ctx)
                 .map_err(|e| theme::template_error(&e))?;
             drop(ctx);

@@ -14,14 +14,9 @@ use crate::error::Fatal;
 
 static BUILTIN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
 
-/// The templates (compiled when first asked for) and the static files to copy.
+/// Compiled templates and the static files to copy.
 pub struct Theme {
-    /// The templates by name, with their sources.
-    templates: Vec<(String, String)>,
-    /// The templates compiled, once a page is to be rendered: a build that
-    /// keeps every page never compiles them. (A kept page was rendered by
-    /// templates of the same `id`, so they compiled then.)
-    tera: std::sync::OnceLock<Result<Tera, Fatal>>,
+    pub tera: Tera,
     /// What the templates render with: their names and sources, and this
     /// build of baton (whose filters and escaping they use).
     pub id: git2::Oid,
@@ -106,31 +101,16 @@ pub fn load(root: &Path, name: Option<&str>) -> Result<Theme, Fatal> {
         }
     }
     let id = git2::Oid::hash_object(git2::ObjectType::Blob, &all).expect("hashing bytes in memory");
+    let mut tera = Tera::default();
+    tera.set_escape_fn(escape);
+    tera.add_raw_templates(templates)
+        .map_err(|e| template_error(&e))?;
     Ok(Theme {
-        templates,
-        tera: std::sync::OnceLock::new(),
+        tera,
         id,
         pure,
         statics,
     })
-}
-
-impl Theme {
-    /// The compiled templates, or why they do not compile.
-    pub fn tera(&self) -> Result<&Tera, Fatal> {
-        self.tera
-            .get_or_init(|| {
-                let mut tera = Tera::default();
-                tera.set_escape_fn(escape);
-                tera.add_raw_templates(
-                    self.templates.iter().map(|(n, t)| (n.as_str(), t.as_str())),
-                )
-                .map_err(|e| template_error(&e))?;
-                Ok(tera)
-            })
-            .as_ref()
-            .map_err(Fatal::clone)
-    }
 }
 
 /// What tells whether a theme's files changed: each file's path, size,
