@@ -353,14 +353,22 @@ fn hotfix(
     let within = ctx.playbook.incident.hotfix_within;
     // The hotfix is out when a patch naming this incident finished
     // deploying; without one on record, when the incident was resolved.
-    let releases = ctx.hotfixes.get(files.id.as_str());
-    let first = releases
+    // Successful deployments of such patches, committed or not yet.
+    let (committed, pending): (Vec<_>, Vec<_>) = ctx
+        .hotfixes
+        .get(files.id.as_str())
         .into_iter()
         .flatten()
-        .filter(|r| ctx.committed(r.deployment.as_ref()))
-        .filter_map(|r| Some((r.deployment.as_ref()?.data.as_ref()?, &r.version)))
-        .filter(|(d, _)| d.outcome == Outcome::Success)
-        .filter_map(|(d, version)| Some((time::at(&d.finished_at)?, version)))
+        .filter_map(|r| Some((r.deployment.as_ref()?, &r.version)))
+        .filter(|(d, _)| {
+            d.data
+                .as_ref()
+                .is_some_and(|x| x.outcome == Outcome::Success)
+        })
+        .partition(|(d, _)| ctx.committed(Some(*d)));
+    let first = committed
+        .iter()
+        .filter_map(|(d, version)| Some((time::at(&d.data.as_ref()?.finished_at)?, *version)))
         .min();
     let deployed = first.map(|(at, _)| at);
     view.hotfix_deployed = first.map(|(at, version)| (at, version.clone()));
@@ -380,18 +388,7 @@ fn hotfix(
         };
         // A successful deployment written but not committed does not count
         // yet: say so.
-        let pending: Vec<&str> = releases
-            .into_iter()
-            .flatten()
-            .filter_map(|r| r.deployment.as_ref())
-            .filter(|d| ctx.signer(&d.path).is_none())
-            .filter(|d| {
-                d.data
-                    .as_ref()
-                    .is_some_and(|x| x.outcome == Outcome::Success)
-            })
-            .map(|d| d.path.as_str())
-            .collect();
+        let pending: Vec<&str> = pending.iter().map(|(d, _)| d.path.as_str()).collect();
         if !pending.is_empty() {
             what.push_str(&format!(
                 " ({} not committed yet, and a record counts only once committed)",
