@@ -20,6 +20,21 @@ pub fn blob_id(bytes: &[u8]) -> Oid {
     Oid::from_bytes(&h.finalize()).expect("SHA-1 gives 20 bytes")
 }
 
+/// An object id as its 20 bytes (for `#[serde(serialize_with)]`: git2's
+/// ids have no serde support).
+pub fn oid_bytes<S: serde::Serializer>(oid: &Oid, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bytes(oid.as_bytes())
+}
+
+/// What an `Arc` holds (for `#[serde(serialize_with)]`, without serde's
+/// `rc` feature).
+pub fn shared<T: serde::Serialize, S: serde::Serializer>(
+    value: &std::sync::Arc<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    T::serialize(value, s)
+}
+
 /// A key or checksum over bytes fed in order (also as an [`std::io::Write`]).
 #[derive(Default)]
 pub struct Key(sha2::Sha256);

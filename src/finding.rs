@@ -30,6 +30,13 @@ macro_rules! rules {
     };
 }
 
+/// A rule is its code.
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
 rules! {
     ContentParse = "content.parse", Error, "A record or settings file is not valid YAML front matter, or a field has the wrong type.";
     ContentUnknownField = "content.unknown-field", Warning, "A field or checklist item the playbook does not know (often a typo such as `decison:`).";
@@ -77,7 +84,7 @@ rules! {
 }
 
 /// One fact about the records, with where it is and how to fix it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
     pub rule: Rule,
     pub severity: Severity,

@@ -76,17 +76,17 @@ impl IncidentState {
 }
 
 /// Where a record stands in git.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Origin {
     /// Committed; the signer of the last commit that changed it (shared by
     /// every step that names the record).
-    Committed(std::sync::Arc<Signer>),
+    Committed(#[serde(serialize_with = "crate::digest::shared")] std::sync::Arc<Signer>),
     /// Written but not committed, or modified since the last commit.
     Pending,
 }
 
 /// A record file and who it is attributed to.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Step {
     pub path: String,
     pub origin: Origin,
@@ -101,7 +101,7 @@ impl Step {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct GateView {
     pub gate: String,
     pub title: String,
@@ -115,7 +115,7 @@ pub struct GateView {
     pub seal: Option<crate::git::signature::Seal>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct ReleaseView {
     pub version: String,
     pub kind: Option<String>,

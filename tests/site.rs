@@ -614,6 +614,121 @@ fn kept_pages_are_used_only_while_their_inputs_and_files_are_unchanged() {
     same_as_fresh(later, "a new --now");
 }
 
+/// A release page is kept on a key made from what the page is made of
+/// (its view, its records' blob ids, the shared playbook, roster names and
+/// settings), not from its rendered context. Each input a release page
+/// shows, changed in turn, must reach the kept site exactly as a build
+/// from scratch shows it, while pages it does not touch stay kept.
+#[test]
+fn kept_release_pages_follow_every_input_they_show() {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "minor", "2026-01");
+    shipped_release(&repo, "1.1.0", "minor", "2026-02");
+    planned_release(&repo, "1.2.0", "minor");
+    let build = |now: &str| -> (usize, usize) {
+        let out = repo
+            .baton()
+            .args(["build", "--now", now])
+            .assert()
+            .success();
+        kept_of(&out.get_output().stderr)
+    };
+    let same_as_fresh = |now: &str, why: &str| {
+        let fresh = tempfile::tempdir().unwrap();
+        let out = fresh.path().join("site");
+        repo.baton()
+            .args(["build", "--no-cache", "--now", now, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        assert!(
+            tree(&repo.file("public")) == tree(&out),
+            "{why}: the kept site differs from a build from scratch"
+        );
+    };
+    // Both kept sites (builds alternate between two folders) see each change.
+    let settle = |now: &str, why: &str| {
+        for _ in 0..2 {
+            build(now);
+            same_as_fresh(now, why);
+        }
+    };
+    for _ in 0..4 {
+        build(NOW);
+    }
+    let (pages, kept) = build(NOW);
+    assert_eq!(kept, pages, "an unchanged rebuild renders no page");
+
+    // A sign-off's body, edited and not committed: the page shows the
+    // new notes and the gate as pending; other releases stay kept.
+    let qa = signoff_path("1.1.0", "quality");
+    repo.write(
+        &qa,
+        &repo.read(&qa).replace("Notes.", "Retested on staging."),
+    );
+    let (pages, kept) = build(NOW);
+    assert!(kept > 0 && kept < pages, "{kept} of {pages} kept");
+    same_as_fresh(NOW, "a sign-off edit");
+    build(NOW);
+    assert!(read(&repo.file("public/releases/1.1.0/index.html")).contains("Retested on staging."));
+    same_as_fresh(NOW, "a sign-off edit");
+
+    // The playbook: a checklist label every release page shows.
+    let playbook = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/playbook/playbook.md"),
+    )
+    .unwrap();
+    repo.write("content/playbook.md", &playbook);
+    settle(NOW, "a playbook written out");
+    repo.write(
+        "content/playbook.md",
+        &playbook.replace(
+            "label: CI passes on the release commit",
+            "label: CI is green on the release commit",
+        ),
+    );
+    settle(NOW, "a checklist label");
+    assert!(read(&repo.file("public/releases/1.0.0/index.html")).contains("CI is green"));
+
+    // A person's name in the roster, shown for each gate they signed.
+    repo.write(
+        "content/team.yaml",
+        &TEAM.replace("Grace Ito", "Grace Ito-Hall"),
+    );
+    settle(NOW, "a renamed person");
+    assert!(read(&repo.file("public/releases/1.0.0/index.html")).contains("Grace Ito-Hall"));
+
+    // Site settings: commit links appear with a repository address.
+    repo.write(
+        "content/site.yaml",
+        "title: Test\ncomponents: [Checkout]\nrepo_url: https://example.test/octo/releases\n",
+    );
+    settle(NOW, "a repository address");
+    assert!(read(&repo.file("public/releases/1.0.0/index.html")).contains("example.test/octo"));
+
+    // An incident about 1.1.0, then its title: the release links to it.
+    let mut incident = valid_incident();
+    repo.write(
+        &incident_path("2026-02-20-checkout"),
+        &record_md(&incident, "What happened."),
+    );
+    settle(NOW, "an incident about a release");
+    incident["title"] = "Checkout fails for some shoppers".into();
+    repo.write(
+        &incident_path("2026-02-20-checkout"),
+        &record_md(&incident, "What happened."),
+    );
+    settle(NOW, "an incident's new title");
+    assert!(
+        read(&repo.file("public/releases/1.1.0/index.html"))
+            .contains("Checkout fails for some shoppers")
+    );
+
+    // Another clock: 1.2.0's window passes, and it is no longer upcoming.
+    settle("2026-03-21T00:00:00Z", "a later --now");
+    settle(NOW, "back to the first --now");
+}
+
 /// A theme that reads the environment makes pages that equal contexts do
 /// not determine: no page of it is ever kept.
 #[test]

@@ -17,8 +17,9 @@ use crate::playbook::Playbook;
 use crate::time::Instant;
 
 /// Who made a commit, as far as the roster of its parent can tell.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Signer {
+    #[serde(serialize_with = "crate::digest::oid_bytes")]
     pub commit: Oid,
     /// Author name and e-mail after `.mailmap`.
     pub name: String,

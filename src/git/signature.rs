@@ -8,7 +8,7 @@ use git2::{Oid, Repository};
 use ssh_key::{PublicKey, SshSig};
 
 /// What a commit's signature proves.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum Seal {
     /// No signature.
     Unsigned,

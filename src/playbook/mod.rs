@@ -42,6 +42,10 @@ pub struct Playbook {
     /// Where the playbook came from: `built-in` or a path.
     #[serde(skip)]
     pub source: String,
+    /// The key of the text and path it was parsed from, which decide
+    /// everything above (page keys stand on it instead of the whole).
+    #[serde(skip)]
+    pub digest: [u8; 20],
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -180,6 +184,11 @@ impl Playbook {
         })?;
         p.guide = doc.body.to_string();
         p.source = path.to_string();
+        let mut digest = crate::digest::Key::new();
+        digest.update(path.as_bytes());
+        digest.update(&[0]);
+        digest.update(text.as_bytes());
+        p.digest.copy_from_slice(digest.finish().as_bytes());
         p.validate(&doc).map_err(|(line, m)| err(line, 1, m))?;
         Ok(p)
     }

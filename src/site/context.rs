@@ -77,6 +77,35 @@ impl PageCtx<'_> {
     }
 }
 
+/// The part of a kind of page's key that every page of the kind shares:
+/// the theme, the template and `shared` (what each such page reads alike).
+pub fn shared_key(theme: &theme::Theme, template: &str, shared: &impl Serialize) -> git2::Oid {
+    let mut key = crate::digest::Key::new();
+    key.update(b"shared page inputs 1\0");
+    key.update(theme.id.as_bytes());
+    key.update(template.as_bytes());
+    key.update(&[0]);
+    ciborium::into_writer(shared, &mut key).expect("page inputs serialise");
+    key.finish()
+}
+
+/// A release page's key from what it is made of ([`view::ReleaseInputs`])
+/// rather than from its context: the shared part, where the page lies
+/// (`root`, `page`), and the release's own inputs. The leading tag keeps
+/// these keys apart from [`PageCtx::key`]'s.
+pub fn release_key(
+    shared: git2::Oid,
+    root: &str,
+    page: &Value,
+    inputs: &view::ReleaseInputs<'_>,
+) -> git2::Oid {
+    let mut key = crate::digest::Key::new();
+    key.update(b"release page inputs 1\0");
+    key.update(shared.as_bytes());
+    ciborium::into_writer(&(root, page, inputs), &mut key).expect("page inputs serialise");
+    key.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

@@ -370,7 +370,8 @@ fn render_with(
         Index,
         Releases,
         Incidents,
-        Release(&'v crate::model::ReleaseView),
+        /// The release at this index of `views` (and of `releases`).
+        Release(usize),
         Incident(&'v view::IncidentCtx),
     }
     let mut pages: Vec<(String, &str, String, Data)> = Vec::new();
@@ -421,12 +422,12 @@ fn render_with(
         "Releases".into(),
         Data::Releases,
     );
-    for r in &views {
+    for (i, r) in views.iter().enumerate() {
         page(
             &release_page(&r.version),
             "release.html",
             format!("Release {}", r.version),
-            Data::Release(r),
+            Data::Release(i),
         );
     }
     page(
@@ -506,6 +507,17 @@ fn render_with(
         "base_url": base_url,
         "repo_url": content.site.repo_url,
     });
+    // What every release page reads alike, keyed once (see
+    // `Builder::release_inputs` for what each reads of its own).
+    let shared = stage.map(|_| {
+        let names: Vec<(&str, &str)> = content
+            .roster
+            .people()
+            .iter()
+            .map(|p| (p.id.as_str(), p.name.as_str()))
+            .collect();
+        context::shared_key(theme, "release.html", &(&site, &people, names, pb.digest))
+    });
     let mut status_site = site.clone();
     status_site["generated"] = generated.into();
     status_site["errors"] = status.errors().into();
@@ -531,24 +543,6 @@ fn render_with(
     pages
         .into_par_iter()
         .try_for_each(|(path, template, page_title, data)| {
-            // What is hashed for the page's key is, by construction, all
-            // the data the template gets (the theme's id covers the
-            // templates and baton itself).
-            let own = match data {
-                Data::Ready(ctx) => Own::Entries(into_map(ctx)),
-                Data::Index => Own::Entries(into_map(index())),
-                Data::Releases => Own::Releases(&releases),
-                Data::Incidents => Own::Incidents(&incidents),
-                Data::Release(r) => {
-                    let full = b.release(r);
-                    if only.is_none() {
-                        let first = full.notes.first().map(|n| n.html.clone());
-                        notes.lock().unwrap_or_else(|e| e.into_inner()).insert(r.version.clone(), first.unwrap_or_default());
-                    }
-                    Own::Release(Box::new(full))
-                }
-                Data::Incident(i) => Own::Incident(i),
-            };
             let depth = path.matches('/').count();
             // 404.html is served at any depth, so it links absolutely.
             let root = if path == "404.html" {
@@ -557,16 +551,51 @@ fn render_with(
                 "../".repeat(depth)
             };
             let url_path = path.trim_end_matches("index.html");
+            let page = json!({"title": page_title, "path": url_path, "url": format!("{base_url}{url_path}"), "section": url_path.split('/').next().unwrap_or("")});
+            progress.inc(1);
+            let note = |version: &str, first: String| {
+                if only.is_none() {
+                    notes.lock().unwrap_or_else(|e| e.into_inner()).insert(version.to_string(), first);
+                }
+            };
+            // A release page is keyed on what it is made from (its view,
+            // its records' blob ids, ...), so a kept one is recognised
+            // without making its context.
+            let mut key = None;
+            if let (Data::Release(i), Some(stage), Some(shared)) = (&data, stage, shared) {
+                let (r, summary) = (views[*i], &releases[*i]);
+                let k = context::release_key(shared, &root, &page, &b.release_inputs(r, summary));
+                if stage.holds(&path, k) {
+                    note(&r.version, b.first_note(r));
+                    return Ok(());
+                }
+                key = Some(k);
+            }
+            let looked = key.is_some();
+            // Other pages' keys are, by construction, all the data the
+            // template gets (the theme's id covers the templates and
+            // baton itself).
+            let own = match data {
+                Data::Ready(ctx) => Own::Entries(into_map(ctx)),
+                Data::Index => Own::Entries(into_map(index())),
+                Data::Releases => Own::Releases(&releases),
+                Data::Incidents => Own::Incidents(&incidents),
+                Data::Release(i) => {
+                    let full = b.release(views[i]);
+                    note(&views[i].version, full.notes.first().map(|n| n.html.clone()).unwrap_or_default());
+                    Own::Release(Box::new(full))
+                }
+                Data::Incident(i) => Own::Incident(i),
+            };
             let ctx = PageCtx {
                 own,
                 site: if path == "index.html" { &status_site } else { &site },
                 root,
-                page: json!({"title": page_title, "path": url_path, "url": format!("{base_url}{url_path}"), "section": url_path.split('/').next().unwrap_or("")}),
+                page,
                 people_names: &people,
             };
-            progress.inc(1);
-            let key = stage.map(|_| ctx.key(theme, template));
-            if let (Some(stage), Some(key)) = (stage, key)
+            let key = key.or_else(|| stage.map(|_| ctx.key(theme, template)));
+            if let (Some(stage), Some(key), false) = (stage, key, looked)
                 && stage.holds(&path, key)
             {
                 return Ok(());

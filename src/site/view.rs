@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use crate::content::parse::Parsed;
 use crate::content::records::{Check, Checklist, Evidence, Impact, spelled};
 use crate::content::{Content, IncidentFiles, ReleaseFiles};
 use crate::finding::Finding;
@@ -160,6 +161,25 @@ pub struct LinkCtx {
     pub id: String,
     pub title: String,
     pub state: String,
+}
+
+/// What a release page is made from (see [`Builder::release_inputs`]).
+#[derive(Serialize)]
+pub struct ReleaseInputs<'v> {
+    view: &'v ReleaseView,
+    summary: &'v ReleaseSummary,
+    records: Vec<RecordInput<'v>>,
+    findings: Vec<&'v Finding>,
+}
+
+/// A record file of a release, standing in for its data and body.
+#[derive(Serialize)]
+struct RecordInput<'v> {
+    path: &'v str,
+    #[serde(serialize_with = "crate::digest::oid_bytes")]
+    blob: git2::Oid,
+    parsed: bool,
+    findings: Vec<&'v Finding>,
 }
 
 /// What every page shows of a release, list pages included: nothing that
@@ -534,6 +554,55 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// What [`Builder::release`] makes `r`'s page from, apart from what
+    /// every release page reads alike (the playbook, the roster's names,
+    /// the site settings: the caller keys those once per build). Records
+    /// stand in by path, blob id and whether they parsed, since a record's
+    /// data and body, and so its rendered HTML, follow from its text. A
+    /// page whose inputs are unchanged is unchanged, so a kept page is
+    /// recognised without making its context. Whatever `release` (and
+    /// `head`, `gate`, `notes`) comes to read must be here or in the
+    /// caller's part of the key.
+    pub fn release_inputs<'v>(
+        &'v self,
+        r: &'v ReleaseView,
+        summary: &'v ReleaseSummary,
+    ) -> ReleaseInputs<'v> {
+        fn record<'v, T>(status: &'v Status, p: &'v Parsed<T>) -> RecordInput<'v> {
+            RecordInput {
+                path: &p.path,
+                blob: p.doc.blob_id(),
+                parsed: p.data.is_some(),
+                findings: status.findings_for(&p.path).collect(),
+            }
+        }
+        let (files, s) = (self.files(r), self.status);
+        let mut records = Vec::with_capacity(files.signoffs.len() + 4);
+        records.extend(files.release.iter().map(|p| record(s, p)));
+        records.extend(files.signoffs.values().map(|p| record(s, p)));
+        records.extend(files.go_no_go.iter().map(|p| record(s, p)));
+        records.extend(files.deployment.iter().map(|p| record(s, p)));
+        records.extend(files.rollback.iter().map(|p| record(s, p)));
+        ReleaseInputs {
+            view: r,
+            summary,
+            records,
+            findings: Self::about(&self.by_release, &r.version).collect(),
+        }
+    }
+
+    /// The first release-notes section of a release as HTML (what the feed
+    /// shows), without the rest of its page.
+    pub fn first_note(&self, r: &ReleaseView) -> String {
+        let files = self.files(r);
+        files
+            .release
+            .as_ref()
+            .and_then(|p| self.notes(&p.doc.body, true).into_iter().next())
+            .map(|n| n.html)
+            .unwrap_or_default()
+    }
+
     /// A release's own page.
     pub fn release(&self, r: &ReleaseView) -> ReleaseCtx {
         let files = self.files(r);
@@ -544,7 +613,7 @@ impl<'a> Builder<'a> {
         let notes = files
             .release
             .as_ref()
-            .map_or_else(Vec::new, |p| self.notes(&p.doc.body));
+            .map_or_else(Vec::new, |p| self.notes(&p.doc.body, false));
         let requirements = self
             .content
             .playbook
@@ -606,8 +675,9 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The release notes in the template's order, then any other sections.
-    fn notes(&self, body: &str) -> Vec<SectionCtx> {
+    /// The release notes in the template's order, then any other sections
+    /// (with `first_only`, the first of them alone).
+    fn notes(&self, body: &str, first_only: bool) -> Vec<SectionCtx> {
         let sections = markdown::sections(body);
         let mut out = Vec::new();
         // Text before the first section heading comes first, untitled.
@@ -618,6 +688,9 @@ impl<'a> Builder<'a> {
             });
         }
         for want in &self.content.playbook.release_notes {
+            if first_only && !out.is_empty() {
+                return out;
+            }
             if let Some((t, md)) = sections.iter().find(|(t, _)| t.eq_ignore_ascii_case(want)) {
                 out.push(SectionCtx {
                     title: t.clone(),
@@ -625,7 +698,13 @@ impl<'a> Builder<'a> {
                 });
             }
         }
+        if first_only && !out.is_empty() {
+            return out;
+        }
         for (t, md) in &sections {
+            if first_only && !out.is_empty() {
+                break;
+            }
             if !t.is_empty()
                 && !self
                     .content
