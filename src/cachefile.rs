@@ -1,5 +1,8 @@
 //! The framing shared by baton's caches under `.git/baton/`: a magic line
-//! naming the format and its version, a checksum of the body, and
+//! naming the format and its version, a checksum of the body (XXH3-128:
+//! it catches truncated and damaged files at memory speed; a cache is
+//! baton's own file in the repository's git folder, not input from a pull
+//! request, so the checksum need not resist forgery), and
 //! length-prefixed fields read back without ever reading past the end.
 //! A cache is written aside and renamed into place, so a reader sees the
 //! old file or the new one, never half of one.
@@ -24,10 +27,10 @@ pub fn file(git_dir: &Path, kind: &str, key: &[u8]) -> PathBuf {
 
 /// `magic`, the body's checksum, then the body.
 pub fn seal(magic: &[u8], body: &[u8]) -> Vec<u8> {
-    let sum = crate::digest::key(body);
-    let mut out = Vec::with_capacity(magic.len() + 20 + body.len());
+    let sum = checksum(body);
+    let mut out = Vec::with_capacity(magic.len() + sum.len() + body.len());
     out.extend_from_slice(magic);
-    out.extend_from_slice(sum.as_bytes());
+    out.extend_from_slice(&sum);
     out.extend_from_slice(body);
     out
 }
@@ -36,8 +39,13 @@ pub fn seal(magic: &[u8], body: &[u8]) -> Vec<u8> {
 /// its checksum does not match (truncated, altered).
 pub fn unseal<'b>(magic: &[u8], bytes: &'b [u8]) -> Option<&'b [u8]> {
     let rest = bytes.strip_prefix(magic)?;
-    let (sum, body) = (rest.get(..20)?, rest.get(20..)?);
-    (crate::digest::key(body).as_bytes() == sum).then_some(body)
+    let (sum, body) = rest.split_at_checked(16)?;
+    (checksum(body) == sum).then_some(body)
+}
+
+/// XXH3-128 of `body`.
+fn checksum(body: &[u8]) -> [u8; 16] {
+    xxhash_rust::xxh3::xxh3_128(body).to_le_bytes()
 }
 
 /// Writes `bytes` beside `file` and renames them into place. A cache that

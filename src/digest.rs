@@ -1,7 +1,9 @@
 //! The hashes baton computes itself: git blob ids (SHA-1, byte for byte
-//! what `git hash-object` gives) and the keys and checksums of its own
-//! caches (SHA-256 cut to 20 bytes). Both use the processor's SHA
-//! instructions where it has them.
+//! what `git hash-object` gives) and the keys its caches file things under
+//! (SHA-256 cut to 20 bytes: page keys stand on what pull requests write,
+//! so they must resist collisions). Both use the processor's SHA
+//! instructions where it has them. (A cache file's checksum is in
+//! [`cachefile`](crate::cachefile).)
 
 use std::io::Write;
 

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use crate::cachefile::{Carry, Reader, lock, put_bytes, put_u32, seal, unseal};
 
 /// The first bytes of the file; the digit is the format version.
-const MAGIC: &[u8] = b"baton texts cache 3\n";
+const MAGIC: &[u8] = b"baton texts cache 4\n";
 
 /// Size, modification time (s, ns), status-change time (s, ns), device, inode.
 pub type Stamp = [i64; 7];
@@ -34,9 +34,9 @@ type Entry = (Stamp, ByteString, Bytes);
 /// The texts of the last run, and what this run read afresh.
 pub struct Texts {
     file: PathBuf,
-    /// By project path; fresh entries get their front matter's value
-    /// from `fronts` when saved.
-    texts: Carry<String, Entry>,
+    /// By project path (kept paths too are views of the file's buffer);
+    /// fresh entries get their front matter's value from `fronts` when saved.
+    texts: Carry<ByteString, Entry>,
     /// The front matter values of texts read afresh this run, by project path.
     fronts: Mutex<HashMap<String, Vec<u8>>>,
 }
@@ -99,7 +99,7 @@ impl Texts {
             && settled(&meta)
         {
             self.texts
-                .add(relpath.to_string(), (s, text.clone(), Bytes::new()));
+                .add(ByteString::from(relpath), (s, text.clone(), Bytes::new()));
             true
         } else {
             false
@@ -130,7 +130,7 @@ impl Texts {
         crate::cachefile::put_baton(&mut body);
         put_u32(&mut body, entries.len());
         for (path, (stamp, text, front)) in &entries {
-            let noted = fronts.remove(path);
+            let noted = fronts.remove(path.as_ref() as &str);
             put_bytes(&mut body, path.as_bytes());
             for n in stamp {
                 body.extend_from_slice(&n.to_le_bytes());
@@ -144,14 +144,14 @@ impl Texts {
 
 /// The entries of a cache file read into `buf`, their texts and values
 /// views of it.
-fn decode(buf: &Bytes, baton: &str) -> Option<Vec<(String, Entry)>> {
+fn decode(buf: &Bytes, baton: &str) -> Option<Vec<(ByteString, Entry)>> {
     let mut r = Reader(unseal(MAGIC, buf)?);
     r.by(baton)?;
     let n = r.u32()?;
     // Every entry takes at least 64 bytes: never reserve more than the file holds.
     let mut out = Vec::with_capacity(n.min(r.0.len() / 64));
     for _ in 0..n {
-        let path = r.string()?;
+        let path = ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?;
         let mut stamp = [0i64; 7];
         for s in &mut stamp {
             *s = r.i64()?;

@@ -22,7 +22,7 @@ use crate::git::graph::CommitGraph;
 use crate::git::provenance::{self, CommitInfo, GuardedChange, History, Paths};
 
 /// The first bytes of a cache file; the digit is the format version.
-const MAGIC: &[u8] = b"baton provenance cache 3\n";
+const MAGIC: &[u8] = b"baton provenance cache 4\n";
 
 /// Where the cache lives, and whether to use it.
 pub struct Cache {

@@ -12,7 +12,7 @@ use git2::Oid;
 use crate::cachefile::{self, Carry, Reader, put_bytes, put_u32};
 use crate::site::markdown;
 
-const MAGIC: &[u8] = b"baton bodies cache 1\n";
+const MAGIC: &[u8] = b"baton bodies cache 2\n";
 
 /// Bodies rendered by the last build, and what this one rendered afresh.
 pub struct Bodies {

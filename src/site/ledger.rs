@@ -26,7 +26,7 @@ use git2::Oid;
 use crate::cachefile::{self, Reader};
 use crate::content::texts::Stamp;
 
-const MAGIC: &[u8] = b"baton-pages 3\n";
+const MAGIC: &[u8] = b"baton-pages 4\n";
 
 /// A folder's identity: device and inode (renames keep it).
 pub type Folder = (i64, i64);
