@@ -147,6 +147,19 @@ impl<K: Eq + Hash, V> Carry<K, V> {
         lock(&self.fresh).push((key, value));
     }
 
+    /// Every kept entry with whether this run used it, and the fresh ones:
+    /// for a cache that decides itself what to carry on.
+    pub fn parts(self) -> Parts<K, V> {
+        Parts {
+            fresh: self.fresh.into_inner().unwrap_or_else(|e| e.into_inner()),
+            kept: self
+                .kept
+                .into_iter()
+                .map(|(k, (v, used))| (k, v, used.into_inner()))
+                .collect(),
+        }
+    }
+
     /// The entries for the next run; `None` when they are the kept ones.
     pub fn next(self) -> Option<HashMap<K, V>> {
         let fresh = self.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -166,6 +179,14 @@ impl<K: Eq + Hash, V> Carry<K, V> {
                 .collect(),
         )
     }
+}
+
+/// What a run did with its [`Carry`].
+pub struct Parts<K, V> {
+    /// The entries the last run kept, each with whether this run used it.
+    pub kept: Vec<(K, V, bool)>,
+    /// The entries this run made.
+    pub fresh: Vec<(K, V)>,
 }
 
 /// A lock, even after a thread panicked holding it (caches hold plain data).

@@ -11,10 +11,13 @@ use git2::Oid;
 use sha1::Digest;
 
 /// The id git gives a blob holding `bytes`. Plain SHA-1, without git's
-/// collision detection: a blob id here is only ever compared with ids git
-/// itself computed (with detection) when the blob was committed, and each
-/// half of a crafted collision trips git's detection, so no text that git
-/// accepted can be matched by a different one.
+/// collision detection: each half of a crafted collision trips git's
+/// detection, so no text that git accepted can be matched by a different
+/// one. A blob id here is compared with ids git itself computed (with
+/// detection) when the blob was committed, and it stands for a record's
+/// text in a release page's key, where the texts a published site is built
+/// from are commits git accepted. (The judged state of a record, who signed
+/// it and what that means, is keyed in full, not through its blob id.)
 pub fn blob_id(bytes: &[u8]) -> Oid {
     let mut h = sha1::Sha1::new();
     let _ = write!(h, "blob {}\0", bytes.len());
@@ -37,7 +40,7 @@ pub fn shared<T: serde::Serialize, S: serde::Serializer>(
     T::serialize(value, s)
 }
 
-/// A key or checksum over bytes fed in order (also as an [`std::io::Write`]).
+/// A key over bytes fed in order (also as an [`std::io::Write`]).
 #[derive(Default)]
 pub struct Key(sha2::Sha256);
 
@@ -81,13 +84,6 @@ pub fn this_baton() -> &'static str {
     })
 }
 
-/// The key of one run of bytes.
-pub fn key(bytes: &[u8]) -> Oid {
-    let mut k = Key::new();
-    k.update(bytes);
-    k.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +100,11 @@ mod tests {
 
     #[test]
     fn keys_follow_every_byte() {
+        let key = |bytes: &[u8]| {
+            let mut k = Key::new();
+            k.update(bytes);
+            k.finish()
+        };
         assert_eq!(key(b"ab"), key(b"ab"));
         assert_ne!(key(b"ab"), key(b"ba"));
         let mut streamed = Key::new();

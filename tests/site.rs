@@ -673,6 +673,28 @@ fn kept_release_pages_follow_every_input_they_show() {
     assert!(read(&repo.file("public/releases/1.1.0/index.html")).contains("Retested on staging."));
     same_as_fresh(NOW, "a sign-off edit");
 
+    // Committed by someone else than the QA lead: the same text, another
+    // signer, and the gate is invalid.
+    repo.commit(DEV, "2026-02-25T10:00:00Z", "retest");
+    settle(NOW, "a sign-off committed by another person");
+    // Go/no-go minutes and deployment notes, each shown on the page.
+    let gng = rel_path("1.0.0", "go-no-go.md");
+    repo.write(
+        &gng,
+        &repo.read(&gng).replace("Minutes.", "Minutes, amended."),
+    );
+    settle(NOW, "go/no-go minutes");
+    let deployment = rel_path("1.0.0", "deployment.md");
+    repo.write(
+        &deployment,
+        &repo.read(&deployment).replace("Notes.", "Went smoothly."),
+    );
+    settle(NOW, "deployment notes");
+    // A rollback plan meets a requirement and adds a section.
+    repo.write(&rel_path("1.0.0", "rollback.md"), "Redeploy 0.9.0.\n");
+    settle(NOW, "a rollback plan");
+    assert!(read(&repo.file("public/releases/1.0.0/index.html")).contains("Redeploy 0.9.0."));
+
     // The playbook: a checklist label every release page shows.
     let playbook = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("src/playbook/playbook.md"),

@@ -130,7 +130,7 @@ impl Texts {
         crate::cachefile::put_baton(&mut body);
         put_u32(&mut body, entries.len());
         for (path, (stamp, text, front)) in &entries {
-            let noted = fronts.remove(path.as_ref() as &str);
+            let noted = fronts.remove::<str>(path);
             put_bytes(&mut body, path.as_bytes());
             for n in stamp {
                 body.extend_from_slice(&n.to_le_bytes());

@@ -45,7 +45,7 @@ pub struct Playbook {
     /// The key of the text and path it was parsed from, which decide
     /// everything above (page keys stand on it instead of the whole).
     #[serde(skip)]
-    pub digest: [u8; 20],
+    digest: [u8; 20],
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -154,6 +154,11 @@ pub struct PlaybookError {
 }
 
 impl Playbook {
+    /// The key of the text and path the playbook was parsed from.
+    pub fn digest(&self) -> [u8; 20] {
+        self.digest
+    }
+
     /// The built-in OctoAcme playbook.
     pub fn builtin() -> Playbook {
         Playbook::parse(BUILTIN, "built-in playbook")
@@ -188,7 +193,11 @@ impl Playbook {
         digest.update(path.as_bytes());
         digest.update(&[0]);
         digest.update(text.as_bytes());
-        p.digest.copy_from_slice(digest.finish().as_bytes());
+        p.digest = digest
+            .finish()
+            .as_bytes()
+            .try_into()
+            .expect("an id is 20 bytes");
         p.validate(&doc).map_err(|(line, m)| err(line, 1, m))?;
         Ok(p)
     }

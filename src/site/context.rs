@@ -2,6 +2,8 @@
 //! gets (`site`, `root`, `page`, `people_names`). The same value is
 //! streamed into the page's key, so a page kept from the last build costs
 //! no JSON tree, and turned into tera's context only when the page renders.
+//! A release page is keyed instead on what its context is made from
+//! ([`release_key`]), so a kept one costs no context at all.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};

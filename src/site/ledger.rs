@@ -1,6 +1,7 @@
 //! What each page of a built site was rendered from: for every page, a key
 //! of its inputs (the theme, this baton, and the page's whole template
-//! context) and the stamp of its file. A build that reuses the site before
+//! context, or for a release page what that context is made from: see
+//! `Builder::release_inputs`) and the stamp of its file. A build that reuses the site before
 //! last as its starting folder renders again only the pages whose key or
 //! file changed; every other page is what a render would make.
 //!

@@ -216,6 +216,9 @@ fn into_map(ctx: Context) -> serde_json::Map<String, serde_json::Value> {
     }
 }
 
+/// The template of a release's page.
+const RELEASE_TEMPLATE: &str = "release.html";
+
 /// Where a release's page is in the site.
 fn release_page(version: &str) -> String {
     format!("releases/{version}/index.html")
@@ -333,8 +336,8 @@ fn render_with(
     // every other page needs the summaries of all of them.
     let wanted =
         |page: fn(&str) -> String, id: &str| only.is_none_or(|p| !is_single(p) || p == page(id));
-    // Release pages build their full context as they render; list pages
-    // need only summaries.
+    // A release page makes its full context only when it is rendered (a
+    // kept one is known by its inputs); list pages need only summaries.
     let views: Vec<&crate::model::ReleaseView> = status
         .releases
         .iter()
@@ -425,7 +428,7 @@ fn render_with(
     for (i, r) in views.iter().enumerate() {
         page(
             &release_page(&r.version),
-            "release.html",
+            RELEASE_TEMPLATE,
             format!("Release {}", r.version),
             Data::Release(i),
         );
@@ -516,7 +519,11 @@ fn render_with(
             .iter()
             .map(|p| (p.id.as_str(), p.name.as_str()))
             .collect();
-        context::shared_key(theme, "release.html", &(&site, &people, names, pb.digest))
+        context::shared_key(
+            theme,
+            RELEASE_TEMPLATE,
+            &(&site, &people, names, pb.digest()),
+        )
     });
     let mut status_site = site.clone();
     status_site["generated"] = generated.into();
@@ -560,21 +567,20 @@ fn render_with(
             };
             // A release page is keyed on what it is made from (its view,
             // its records' blob ids, ...), so a kept one is recognised
-            // without making its context.
-            let mut key = None;
-            if let (Data::Release(i), Some(stage), Some(shared)) = (&data, stage, shared) {
-                let (r, summary) = (views[*i], &releases[*i]);
-                let k = context::release_key(shared, &root, &page, &b.release_inputs(r, summary));
-                if stage.holds(&path, k) {
-                    note(&r.version, b.first_note(r));
-                    return Ok(());
+            // without making its context. (Its key, when the page is not
+            // held: it is rendered.)
+            let inputs_key = match (&data, stage, shared) {
+                (Data::Release(i), Some(stage), Some(shared)) => {
+                    let (r, summary) = (views[*i], &releases[*i]);
+                    let key = context::release_key(shared, &root, &page, &b.release_inputs(r, summary));
+                    if stage.holds(&path, key) {
+                        note(&r.version, b.first_note(r));
+                        return Ok(());
+                    }
+                    Some(key)
                 }
-                key = Some(k);
-            }
-            let looked = key.is_some();
-            // Other pages' keys are, by construction, all the data the
-            // template gets (the theme's id covers the templates and
-            // baton itself).
+                _ => None,
+            };
             let own = match data {
                 Data::Ready(ctx) => Own::Entries(into_map(ctx)),
                 Data::Index => Own::Entries(into_map(index())),
@@ -594,12 +600,20 @@ fn render_with(
                 page,
                 people_names: &people,
             };
-            let key = key.or_else(|| stage.map(|_| ctx.key(theme, template)));
-            if let (Some(stage), Some(key), false) = (stage, key, looked)
-                && stage.holds(&path, key)
-            {
-                return Ok(());
-            }
+            // Other pages are keyed on, by construction, all the data the
+            // template gets (the theme's id covers the templates and baton).
+            let key = match inputs_key {
+                Some(key) => Some(key),
+                None => {
+                    let key = stage.map(|_| ctx.key(theme, template));
+                    if let (Some(stage), Some(key)) = (stage, key)
+                        && stage.holds(&path, key)
+                    {
+                        return Ok(());
+                    }
+                    key
+                }
+            };
             let ctx = ctx.tera();
             let html = theme
                 .tera

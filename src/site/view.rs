@@ -598,7 +598,7 @@ impl<'a> Builder<'a> {
         files
             .release
             .as_ref()
-            .and_then(|p| self.notes(&p.doc.body, true).into_iter().next())
+            .and_then(|p| self.notes(&markdown::sections(&p.doc.body)).next())
             .map(|n| n.html)
             .unwrap_or_default()
     }
@@ -610,10 +610,9 @@ impl<'a> Builder<'a> {
         let start = rec
             .and_then(|x| x.deploy_window.as_ref())
             .and_then(|w| time::at(&w.start));
-        let notes = files
-            .release
-            .as_ref()
-            .map_or_else(Vec::new, |p| self.notes(&p.doc.body, false));
+        let notes = files.release.as_ref().map_or_else(Vec::new, |p| {
+            self.notes(&markdown::sections(&p.doc.body)).collect()
+        });
         let requirements = self
             .content
             .playbook
@@ -675,51 +674,39 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The release notes in the template's order, then any other sections
-    /// (with `first_only`, the first of them alone).
-    fn notes(&self, body: &str, first_only: bool) -> Vec<SectionCtx> {
-        let sections = markdown::sections(body);
-        let mut out = Vec::new();
-        // Text before the first section heading comes first, untitled.
-        if let Some((_, intro)) = sections.first().filter(|(t, _)| t.is_empty()) {
-            out.push(SectionCtx {
-                title: String::new(),
-                html: self.md(intro, 1),
-            });
-        }
-        for want in &self.content.playbook.release_notes {
-            if first_only && !out.is_empty() {
-                return out;
-            }
-            if let Some((t, md)) = sections.iter().find(|(t, _)| t.eq_ignore_ascii_case(want)) {
-                out.push(SectionCtx {
-                    title: t.clone(),
-                    html: self.md(md, 1),
-                });
-            }
-        }
-        if first_only && !out.is_empty() {
-            return out;
-        }
-        for (t, md) in &sections {
-            if first_only && !out.is_empty() {
-                break;
-            }
-            if !t.is_empty()
-                && !self
-                    .content
-                    .playbook
-                    .release_notes
-                    .iter()
-                    .any(|w| w.eq_ignore_ascii_case(t))
-            {
-                out.push(SectionCtx {
-                    title: t.clone(),
-                    html: self.md(md, 1),
-                });
-            }
-        }
-        out
+    /// The release notes of `sections` (a body's, see
+    /// [`markdown::sections`]): text before the first heading, untitled,
+    /// then the template's sections in its order, then any others. Each is
+    /// rendered as it is taken, so the feed's first costs one.
+    fn notes<'s>(
+        &'s self,
+        sections: &'s [(String, String)],
+    ) -> impl Iterator<Item = SectionCtx> + 's {
+        let template = &self.content.playbook.release_notes;
+        let intro = sections
+            .first()
+            .filter(|(t, _)| t.is_empty())
+            .map(|(_, md)| (String::new(), md));
+        let wanted = template.iter().filter_map(move |want| {
+            sections
+                .iter()
+                .find(|(t, _)| t.eq_ignore_ascii_case(want))
+                .map(|(t, md)| (t.clone(), md))
+        });
+        let others = sections
+            .iter()
+            .filter(move |(t, _)| {
+                !t.is_empty() && !template.iter().any(|w| w.eq_ignore_ascii_case(t))
+            })
+            .map(|(t, md)| (t.clone(), md));
+        intro
+            .into_iter()
+            .chain(wanted)
+            .chain(others)
+            .map(|(title, md)| SectionCtx {
+                title,
+                html: self.md(md, 1),
+            })
     }
 
     pub fn incident(&self, i: &IncidentView) -> IncidentCtx {
