@@ -481,6 +481,22 @@ fn rebuilds_write_only_what_changed() {
     assert!(repo.file("public/releases/1.1.0/index.html").is_file());
 }
 
+/// Asserts that the repository's built site (`public/`) is exactly what a
+/// build from scratch (`--no-cache`, an empty folder) makes at `now`.
+fn same_as_fresh(repo: &Repo, now: &str, why: &str) {
+    let fresh = tempfile::tempdir().unwrap();
+    let out = fresh.path().join("site");
+    repo.baton()
+        .args(["build", "--no-cache", "--now", now, "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(
+        tree(&repo.file("public")) == tree(&out),
+        "{why}: the kept site differs from a build from scratch"
+    );
+}
+
 /// Every file under `dir`, relative path → bytes.
 fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
@@ -544,19 +560,7 @@ fn kept_pages_are_used_only_while_their_inputs_and_files_are_unchanged() {
         kept_of(&out.get_output().stderr)
     };
     let build = |now: &str| build_with(now, &[]);
-    let same_as_fresh = |now: &str, why: &str| {
-        let fresh = tempfile::tempdir().unwrap();
-        let out = fresh.path().join("site");
-        repo.baton()
-            .args(["build", "--no-cache", "--now", now, "--out"])
-            .arg(&out)
-            .assert()
-            .success();
-        assert!(
-            tree(&repo.file("public")) == tree(&out),
-            "{why}: the site differs from a build from scratch"
-        );
-    };
+    let same_as_fresh = |now: &str, why: &str| same_as_fresh(&repo, now, why);
 
     // Builds alternate between two folders. A page is trusted once its file
     // is older than the ledger that notes it: pages written in the same
@@ -633,19 +637,7 @@ fn kept_release_pages_follow_every_input_they_show() {
             .success();
         kept_of(&out.get_output().stderr)
     };
-    let same_as_fresh = |now: &str, why: &str| {
-        let fresh = tempfile::tempdir().unwrap();
-        let out = fresh.path().join("site");
-        repo.baton()
-            .args(["build", "--no-cache", "--now", now, "--out"])
-            .arg(&out)
-            .assert()
-            .success();
-        assert!(
-            tree(&repo.file("public")) == tree(&out),
-            "{why}: the kept site differs from a build from scratch"
-        );
-    };
+    let same_as_fresh = |now: &str, why: &str| same_as_fresh(&repo, now, why);
     // Both kept sites (builds alternate between two folders) see each change.
     let settle = |now: &str, why: &str| {
         for _ in 0..2 {
