@@ -574,6 +574,24 @@ fn render_with(
                     let (r, summary) = (views[*i], &releases[*i]);
                     let key = context::release_key(shared, &root, &page, &b.release_inputs(r, summary));
                     if stage.holds(&path, key) {
+                        // In debug builds (the tests), a page kept on its
+                        // inputs must be what rendering it now makes: an
+                        // input the key misses shows up as a stale page.
+                        #[cfg(debug_assertions)]
+                        {
+                            let ctx = PageCtx {
+                                own: Own::Release(Box::new(b.release(r))),
+                                site: &site,
+                                root: root.clone(),
+                                page: page.clone(),
+                                people_names: &people,
+                            };
+                            let fresh = theme.tera.render(template, &ctx.tera()).map_err(|e| theme::template_error(&e))?;
+                            assert!(
+                                stage.held_bytes(&path).as_deref() == Some(fresh.as_bytes()),
+                                "{path} was kept on unchanged inputs but renders differently now: its key misses an input"
+                            );
+                        }
                         note(&r.version, b.first_note(r));
                         return Ok(());
                     }

@@ -103,6 +103,13 @@ impl Staging {
         held
     }
 
+    /// The bytes of a page the folder holds (debug builds check kept pages
+    /// against a fresh render with it).
+    #[cfg(debug_assertions)]
+    pub fn held_bytes(&self, rel: &str) -> Option<Vec<u8>> {
+        fs::read(self.tmp.join(rel)).ok()
+    }
+
     /// Whether pages are noted in a ledger (else keys are not worth making).
     pub fn keeps_ledger(&self) -> bool {
         self.ledger_file.is_some()
