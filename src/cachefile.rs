@@ -162,19 +162,14 @@ impl<K: Eq + Hash, V> Carry<K, V> {
 
     /// The entries for the next run; `None` when they are the kept ones.
     pub fn next(self) -> Option<HashMap<K, V>> {
-        let fresh = self.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
-        let all_used = self
-            .kept
-            .values()
-            .all(|(_, used)| used.load(Ordering::Relaxed));
-        if fresh.is_empty() && all_used {
+        let Parts { kept, fresh } = self.parts();
+        if fresh.is_empty() && kept.iter().all(|(.., used)| *used) {
             return None;
         }
         Some(
-            self.kept
-                .into_iter()
-                .filter(|(_, (_, used))| used.load(Ordering::Relaxed))
-                .map(|(k, (v, _))| (k, v))
+            kept.into_iter()
+                .filter(|(.., used)| *used)
+                .map(|(k, v, _)| (k, v))
                 .chain(fresh)
                 .collect(),
         )

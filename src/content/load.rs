@@ -35,6 +35,24 @@ pub struct ReleaseFiles {
 }
 
 impl ReleaseFiles {
+    /// Each record file of the folder: its project path, its text, and
+    /// whether it parsed; release.md, the sign-offs, go-no-go.md,
+    /// deployment.md, rollback.md.
+    pub fn records(
+        &self,
+    ) -> impl Iterator<Item = (&str, &crate::content::frontmatter::Document, bool)> {
+        fn one<T>(p: &Parsed<T>) -> (&str, &crate::content::frontmatter::Document, bool) {
+            (p.path.as_str(), &p.doc, p.data.is_some())
+        }
+        self.release
+            .iter()
+            .map(one)
+            .chain(self.signoffs.values().map(one))
+            .chain(self.go_no_go.iter().map(one))
+            .chain(self.deployment.iter().map(one))
+            .chain(self.rollback.iter().map(one))
+    }
+
     pub fn record(&self) -> Option<&Release> {
         self.release.as_ref()?.data.as_ref()
     }
@@ -99,15 +117,10 @@ impl Content {
         fn pair<T>(p: &Parsed<T>) -> (&str, &crate::content::frontmatter::Document) {
             (p.path.as_str(), &p.doc)
         }
-        let releases = self.releases.iter().flat_map(|r| {
-            r.release
-                .iter()
-                .map(pair)
-                .chain(r.signoffs.values().map(pair))
-                .chain(r.go_no_go.iter().map(pair))
-                .chain(r.deployment.iter().map(pair))
-                .chain(r.rollback.iter().map(pair))
-        });
+        let releases = self
+            .releases
+            .iter()
+            .flat_map(|r| r.records().map(|(path, doc, _)| (path, doc)));
         let incidents = self.incidents.iter().flat_map(|i| {
             i.incident
                 .iter()

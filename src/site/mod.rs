@@ -519,11 +519,8 @@ fn render_with(
             .iter()
             .map(|p| (p.id.as_str(), p.name.as_str()))
             .collect();
-        context::shared_key(
-            theme,
-            RELEASE_TEMPLATE,
-            &(&site, &people, names, pb.digest()),
-        )
+        // (`people_names`, which every page gets, follows from `names`.)
+        context::shared_key(theme, RELEASE_TEMPLATE, &(&site, names, pb.digest()))
     });
     let mut status_site = site.clone();
     status_site["generated"] = generated.into();
@@ -560,6 +557,12 @@ fn render_with(
             let url_path = path.trim_end_matches("index.html");
             let page = json!({"title": page_title, "path": url_path, "url": format!("{base_url}{url_path}"), "section": url_path.split('/').next().unwrap_or("")});
             progress.inc(1);
+            let render = |ctx: PageCtx| {
+                theme
+                    .tera
+                    .render(template, &ctx.tera())
+                    .map_err(|e| theme::template_error(&e))
+            };
             let note = |version: &str, first: String| {
                 if only.is_none() {
                     notes.lock().unwrap_or_else(|e| e.into_inner()).insert(version.to_string(), first);
@@ -577,16 +580,19 @@ fn render_with(
                         // In debug builds (the tests), a page kept on its
                         // inputs must be what rendering it now makes: an
                         // input the key misses shows up as a stale page.
+                        // The feed's first note, made alone, must be the page's.
                         #[cfg(debug_assertions)]
                         {
-                            let ctx = PageCtx {
-                                own: Own::Release(Box::new(b.release(r))),
+                            let full = b.release(r);
+                            let first = full.notes.first().map(|n| n.html.clone()).unwrap_or_default();
+                            assert_eq!(b.first_note(r), first, "{path}: the feed's note is not the page's first");
+                            let fresh = render(PageCtx {
+                                own: Own::Release(Box::new(full)),
                                 site: &site,
                                 root: root.clone(),
                                 page: page.clone(),
                                 people_names: &people,
-                            };
-                            let fresh = theme.tera.render(template, &ctx.tera()).map_err(|e| theme::template_error(&e))?;
+                            })?;
                             assert!(
                                 stage.held_bytes(&path).as_deref() == Some(fresh.as_bytes()),
                                 "{path} was kept on unchanged inputs but renders differently now: its key misses an input"
@@ -632,12 +638,7 @@ fn render_with(
                     key
                 }
             };
-            let ctx = ctx.tera();
-            let html = theme
-                .tera
-                .render(template, &ctx)
-                .map_err(|e| theme::template_error(&e))?;
-            drop(ctx);
+            let html = render(ctx)?;
             match (stage, key) {
                 (Some(stage), Some(key)) => stage.put_page(&path, key, html.as_bytes()),
                 _ => emit(path, html.into_bytes()),

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::content::parse::Parsed;
 use crate::content::records::{Check, Checklist, Evidence, Impact, spelled};
 use crate::content::{Content, IncidentFiles, ReleaseFiles};
 use crate::finding::Finding;
@@ -568,21 +567,16 @@ impl<'a> Builder<'a> {
         r: &'v ReleaseView,
         summary: &'v ReleaseSummary,
     ) -> ReleaseInputs<'v> {
-        fn record<'v, T>(status: &'v Status, p: &'v Parsed<T>) -> RecordInput<'v> {
-            RecordInput {
-                path: &p.path,
-                blob: p.doc.blob_id(),
-                parsed: p.data.is_some(),
-                findings: status.findings_for(&p.path).collect(),
-            }
-        }
-        let (files, s) = (self.files(r), self.status);
-        let mut records = Vec::with_capacity(files.signoffs.len() + 4);
-        records.extend(files.release.iter().map(|p| record(s, p)));
-        records.extend(files.signoffs.values().map(|p| record(s, p)));
-        records.extend(files.go_no_go.iter().map(|p| record(s, p)));
-        records.extend(files.deployment.iter().map(|p| record(s, p)));
-        records.extend(files.rollback.iter().map(|p| record(s, p)));
+        let records = self
+            .files(r)
+            .records()
+            .map(|(path, doc, parsed)| RecordInput {
+                path,
+                blob: doc.blob_id(),
+                parsed,
+                findings: self.status.findings_for(path).collect(),
+            })
+            .collect();
         ReleaseInputs {
             view: r,
             summary,
