@@ -162,10 +162,15 @@ impl<K: Eq + Hash, V> Carry<K, V> {
 
     /// The entries for the next run; `None` when they are the kept ones.
     pub fn next(self) -> Option<HashMap<K, V>> {
-        let Parts { kept, fresh } = self.parts();
-        if fresh.is_empty() && kept.iter().all(|(.., used)| *used) {
+        let unchanged = lock(&self.fresh).is_empty()
+            && self
+                .kept
+                .values()
+                .all(|(_, used)| used.load(Ordering::Relaxed));
+        if unchanged {
             return None;
         }
+        let Parts { kept, fresh } = self.parts();
         Some(
             kept.into_iter()
                 .filter(|(.., used)| *used)
@@ -223,6 +228,9 @@ impl<'b> Reader<'b> {
         let (head, rest) = (self.0.get(..n)?, self.0.get(n..)?);
         self.0 = rest;
         Some(head)
+    }
+    pub fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
     }
     pub fn u32(&mut self) -> Option<usize> {
         let b = self.take(4)?;

@@ -54,6 +54,14 @@ pub struct Checked {
     pub(crate) _leftovers: Option<Leftovers>,
 }
 
+impl Checked {
+    /// Whether the process ends after this check and what is made from it
+    /// (the command line), so big values need not be freed.
+    pub fn one_shot(&self) -> bool {
+        self._leftovers.is_some()
+    }
+}
+
 /// The history the check learned and the maps it judged records by. In a
 /// one-shot run they go with the result, so that the command ends without
 /// freeing their hundreds of thousands of entries one by one (see `cli`)
@@ -109,7 +117,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         mailmap: ".mailmap".to_string(),
     };
     let (git_dir, head) = (git.repo.path().to_path_buf(), git.head);
-    let (content, history) = std::thread::scope(|s| {
+    let (content, history, mut texts) = std::thread::scope(|s| {
         let walker = s.spawn(|| -> Result<Arc<History>, Fatal> {
             let Some(head) = head else {
                 return Ok(Arc::default());
@@ -137,44 +145,54 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
             Texts::open(crate::cachefile::file(&git_dir, "texts", key.as_bytes()))
         });
         let content = load::load_with(&root, opts.memo.as_deref(), texts.as_ref());
-        if let Some(texts) = texts {
-            texts.save();
-        }
         let history = walker
             .join()
             .unwrap_or_else(|_| Err(Fatal::new("the history walk failed unexpectedly")));
-        (content, history)
+        (content, history, texts)
     });
-    let (content, history) = (content?, history?);
+    let content = content?;
+    // Saved once the records' blob ids are known (below), whatever history says.
+    let history = match history {
+        Ok(h) => h,
+        Err(e) => {
+            if let Some(texts) = texts.take() {
+                texts.save(content.records());
+            }
+            return Err(e);
+        }
+    };
     clock.lap("load + walk");
 
-    // The records whose text is what HEAD holds (each repository path made once).
-    let records: Vec<(&str, String, &crate::content::frontmatter::Document)> = content
-        .records()
-        .map(|(p, doc)| (p, git.repo_path(p), doc))
-        .collect();
-    let heads: Vec<Option<&git2::Oid>> = records
-        .iter()
-        .map(|(_, rp, _)| history.files.get(rp))
-        .collect();
-    let same: Vec<bool> = records
+    // The records whose text is what HEAD holds (each repository path made
+    // once). Paths, lookups and blob ids in parallel; git itself is asked
+    // (on this thread) only about texts that differ from HEAD's blob.
+    let prefix = git.root_prefix.as_str();
+    let records: Vec<(&str, &crate::content::frontmatter::Document)> = content.records().collect();
+    let looked: Vec<(String, String, Option<git2::Oid>, bool)> = records
         .par_iter()
-        .zip(&heads)
-        .map(|((_, _, doc), head)| head.is_some_and(|h| *h == doc.blob_id()))
+        .map(|(p, doc)| {
+            let rp = crate::git::repo::repo_path(prefix, p);
+            let head = history.files.get(&rp).copied();
+            let same = head.is_some_and(|h| h == doc.blob_id());
+            (p.to_string(), rp, head, same)
+        })
         .collect();
-    let (committed, repo_paths): (Vec<String>, Vec<String>) = records
+    let (committed, repo_paths): (Vec<String>, Vec<String>) = looked
         .into_iter()
-        .zip(same)
-        .zip(heads)
-        .filter(|(((_, rp, doc), same), head)| {
+        .zip(&records)
+        .filter(|((_, rp, head, same), (_, doc))| {
             *same
-                || head.is_some_and(|h| git.blob_reads_as(*h, &doc.text))
+                || head.is_some_and(|h| git.blob_reads_as(h, &doc.text))
                 // A file that could not be read as text (bad UTF-8, too big)
                 // has no text to compare: git's status of the file decides.
                 || (head.is_some() && doc.text.is_empty() && git.is_unchanged(rp))
         })
-        .map(|(((p, rp, _), _), _)| (p.to_string(), rp))
+        .map(|((p, rp, ..), _)| (p, rp))
         .unzip();
+    // The texts cache, with the blob ids just computed, for the next run.
+    if let Some(texts) = texts {
+        texts.save(records.iter().copied());
+    }
     clock.lap("committed");
     let mut identities = Identities::new(&git);
     identities.learn(&history.info);
@@ -193,7 +211,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     let mut distinct: Vec<git2::Oid> = lasts.iter().flatten().copied().collect();
     // By their bytes: the same order as `Oid`'s, without a call into
     // libgit2 for each of the million comparisons.
-    distinct.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    distinct.par_sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     distinct.dedup_by(|a, b| a.as_bytes() == b.as_bytes());
     let mut judged: HashMap<git2::Oid, Judged> = HashMap::with_capacity(distinct.len());
     let mut fresh = Vec::new();

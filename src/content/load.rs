@@ -637,6 +637,20 @@ enum Loaded {
     Postmortem(Parsed<Postmortem>),
 }
 
+impl Loaded {
+    fn doc(&self) -> &crate::content::frontmatter::Document {
+        match self {
+            Loaded::Release(p) => &p.doc,
+            Loaded::GoNoGo(p) => &p.doc,
+            Loaded::Deployment(p) => &p.doc,
+            Loaded::Rollback(p) => &p.doc,
+            Loaded::Signoff(p) => &p.doc,
+            Loaded::Incident(p) => &p.doc,
+            Loaded::Postmortem(p) => &p.doc,
+        }
+    }
+}
+
 /// Reads and parses one record file (`slot` says what it is), with what
 /// is wrong in it. A record that cannot be read still takes its place (as
 /// unreadable), so a broken sign-off makes its gate invalid rather than
@@ -654,14 +668,15 @@ fn parse_file(
         None => read_text(path).map(|text| super::texts::Read {
             text: text.into(),
             front: None,
+            blob: None,
             fresh: false,
         }),
     };
-    let (text, mut front, fresh) = match read {
-        Ok(r) => (Some(r.text), r.front, r.fresh),
+    let (text, mut front, blob, fresh) = match read {
+        Ok(r) => (Some(r.text), r.front, r.blob, r.fresh),
         Err(why) => {
             f.push(Finding::new(Rule::ContentParse, relpath, 1, why));
-            (None, None, false)
+            (None, None, None, false)
         }
     };
     macro_rules! parsed {
@@ -684,6 +699,10 @@ fn parse_file(
     };
     if let (Some(texts), Some(front), true) = (texts, &front, fresh) {
         texts.note_front(relpath, front);
+    }
+    if let Some(id) = blob {
+        // The cache's blob id is of this very text.
+        let _ = loaded.doc().blob.set(id);
     }
     (loaded, f)
 }

@@ -4,7 +4,8 @@
 //! value its front matter parsed to. A later run stats each file instead
 //! of opening and reading it (opening a file costs several times a stat,
 //! and a records repository holds thousands), and decodes the value
-//! instead of parsing the YAML again.
+//! instead of parsing the YAML again, and the git blob id of the text
+//! (once a run has computed it) instead of hashing it again.
 //!
 //! Nothing is taken on trust: a text is reused only when every part of the
 //! stamp matches (the status-change time moves on any write, and no tool can
@@ -18,18 +19,22 @@ use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use git2::Oid;
+
+use super::frontmatter::Document;
 use crate::cachefile::{Carry, Reader, lock, put_bytes, put_u32, seal, unseal};
 
 /// The first bytes of the file; the digit is the format version.
-const MAGIC: &[u8] = b"baton texts cache 4\n";
+const MAGIC: &[u8] = b"baton texts cache 5\n";
 
 /// Size, modification time (s, ns), status-change time (s, ns), device, inode.
 pub type Stamp = [i64; 7];
 
-/// A kept record: its file's stamp, its text, and its front matter's YAML
-/// value in [`values`](super::values) form (empty: none). Kept entries are
-/// views of the one buffer the cache file was read into.
-type Entry = (Stamp, ByteString, Bytes);
+/// A kept record: its file's stamp, its text, its front matter's YAML
+/// value in [`values`](super::values) form (empty: none), and the blob id
+/// of its text as a record (see [`Document::blob_id`]) when known. Kept
+/// entries are views of the one buffer the cache file was read into.
+type Entry = (Stamp, ByteString, Bytes, Option<Oid>);
 
 /// The texts of the last run, and what this run read afresh.
 pub struct Texts {
@@ -45,6 +50,8 @@ pub struct Texts {
 pub struct Read {
     pub text: ByteString,
     pub front: Option<serde_yaml::Value>,
+    /// The blob id of the record's text, when the cache kept it.
+    pub blob: Option<Oid>,
     /// Read from the file this run and kept for the next (its value is
     /// worth noting).
     pub fresh: bool,
@@ -84,11 +91,12 @@ impl Texts {
         };
         let before = meta.filter(|m| m.file_type().is_file()).and_then(stamp);
         if let Some(s) = before
-            && let Some((_, text, front)) = self.texts.reuse(relpath, |(kept, ..)| *kept == s)
+            && let Some((_, text, front, blob)) = self.texts.reuse(relpath, |(kept, ..)| *kept == s)
         {
             return Ok(Read {
                 text: text.clone(),
                 front: super::values::decode(front),
+                blob: *blob,
                 fresh: false,
             });
         }
@@ -98,8 +106,10 @@ impl Texts {
             && stamp(&meta) == Some(s)
             && settled(&meta)
         {
-            self.texts
-                .add(ByteString::from(relpath), (s, text.clone(), Bytes::new()));
+            self.texts.add(
+                ByteString::from(relpath),
+                (s, text.clone(), Bytes::new(), None),
+            );
             true
         } else {
             false
@@ -107,6 +117,7 @@ impl Texts {
         Ok(Read {
             text,
             front: None,
+            blob: None,
             fresh,
         })
     }
@@ -119,17 +130,22 @@ impl Texts {
     }
 
     /// Writes the cache for the next run: the texts reused and read this
-    /// run (files gone since are dropped). Nothing is written if nothing changed.
-    pub fn save(self) {
+    /// run (files gone since are dropped), with the blob ids this run
+    /// computed of the records in `docs`. Nothing is written if nothing changed.
+    pub fn save<'d>(self, docs: impl IntoIterator<Item = (&'d str, &'d Document)>) {
         let Some(entries) = self.texts.next() else {
             return;
         };
+        let blobs: HashMap<&str, Oid> = docs
+            .into_iter()
+            .filter_map(|(path, doc)| Some((path, *doc.blob.get()?)))
+            .collect();
         let mut fronts = self.fronts.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut body = Vec::new();
         // The values are what this baton's parser made of the texts.
         crate::cachefile::put_baton(&mut body);
         put_u32(&mut body, entries.len());
-        for (path, (stamp, text, front)) in &entries {
+        for (path, (stamp, text, front, blob)) in &entries {
             let noted = fronts.remove::<str>(path);
             put_bytes(&mut body, path.as_bytes());
             for n in stamp {
@@ -137,6 +153,13 @@ impl Texts {
             }
             put_bytes(&mut body, text.as_bytes());
             put_bytes(&mut body, noted.as_deref().unwrap_or(front));
+            match blob.or_else(|| blobs.get::<str>(path).copied()) {
+                Some(id) => {
+                    body.push(1);
+                    body.extend_from_slice(id.as_bytes());
+                }
+                None => body.push(0),
+            }
         }
         crate::cachefile::store(&self.file, &seal(MAGIC, &body));
     }
@@ -157,7 +180,13 @@ fn decode(buf: &Bytes, baton: &str) -> Option<Vec<(ByteString, Entry)>> {
             *s = r.i64()?;
         }
         let text = ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?;
-        out.push((path, (stamp, text, buf.slice_ref(r.bytes()?))));
+        let front = buf.slice_ref(r.bytes()?);
+        let blob = match r.u8()? {
+            0 => None,
+            1 => Some(r.oid()?),
+            _ => return None,
+        };
+        out.push((path, (stamp, text, front, blob)));
     }
     r.0.is_empty().then_some(out)
 }
@@ -210,6 +239,32 @@ pub fn settled(meta: &std::fs::Metadata) -> bool {
 mod tests {
     use super::*;
 
+    /// A text read afresh is kept with the blob id the run computed of
+    /// its record, and the next run gets both back while the file stands.
+    #[test]
+    fn kept_texts_carry_their_blob_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let (record, cache) = (dir.path().join("r.md"), dir.path().join("texts"));
+        std::fs::write(&record, "---\ndecision: approve\n---\nBody\r\n").unwrap();
+        // Files changed in the last two seconds are never kept.
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        let texts = Texts::open(cache.clone());
+        let read = texts.read("content/r.md", &record, None).unwrap();
+        assert!(read.fresh && read.blob.is_none());
+        let doc = crate::content::frontmatter::split(read.text).unwrap();
+        let id = doc.blob_id();
+        texts.save([("content/r.md", &doc)]);
+
+        let texts = Texts::open(cache);
+        let kept = texts.read("content/r.md", &record, None).unwrap();
+        assert!(!kept.fresh);
+        assert_eq!(
+            kept.blob,
+            Some(id),
+            "the blob id of the record's (normalised) text"
+        );
+    }
+
     #[test]
     fn damaged_files_are_not_caches() {
         let mut body = Vec::new();
@@ -221,6 +276,7 @@ mod tests {
         }
         put_bytes(&mut body, b"---\ntitle: x\n---\n");
         put_bytes(&mut body, b"");
+        body.push(0);
         let sealed = Bytes::from(seal(MAGIC, &body));
         assert_eq!(decode(&sealed, "baton x").map(|m| m.len()), Some(1));
         assert!(

@@ -184,19 +184,29 @@ impl<'g> Identities<'g> {
             /// The author after the mailmap (an index into `authors`), if any.
             New(Option<usize>),
         }
+        // What the walk knows of each commit, looked up in parallel (the
+        // regimes themselves are few, and made one after another).
+        let (walked, known) = (self.walked, &self.known);
+        let ids: Vec<Option<Ids>> = commits
+            .par_iter()
+            .map(|c| known_in(walked, known, c).map(Ids::of))
+            .collect();
         let mut plans = Vec::with_capacity(commits.len());
         let mut authors: Vec<(String, String)> = Vec::new();
         let mut author_ids: HashMap<(Oid, String, String), usize> = HashMap::new();
-        for &commit in commits {
-            let regime = self.regime_before(commit)?;
+        for (&commit, ids) in commits.iter().zip(ids) {
+            let regime = match ids {
+                Some(ids) => self.regime_of(commit, ids)?,
+                None => self.regime_before(commit)?,
+            };
             if let Some(s) = self.signers.get(&commit) {
                 plans.push((regime.roster, Plan::Known(s.clone())));
                 continue;
             }
-            let info = self
-                .known(&commit)
-                .expect("regime_before reads the author record of every commit it judges");
             let author = regime.mailmap.as_ref().map(|(id, m)| {
+                let info = self
+                    .known(&commit)
+                    .expect("regime_before reads the author record of every commit it judges");
                 let key = (*id, info.name.clone(), info.email.clone());
                 *author_ids.entry(key).or_insert_with(|| {
                     authors.push(resolve(m, info));
@@ -274,6 +284,11 @@ impl<'g> Identities<'g> {
             Some(i) => Ids::of(i),
             None => Ids::of(&self.info(commit)?),
         };
+        self.regime_of(commit, info)
+    }
+
+    /// [`Self::regime_before`], given the commit's [`Ids`].
+    fn regime_of(&mut self, commit: Oid, info: Ids) -> Result<Regime, Fatal> {
         if info.is_root && self.trusted_root.is_some_and(|r| r != commit) {
             // An orphan history's own roster proves nothing.
             return Ok(Regime {

@@ -1,6 +1,8 @@
 //! feed.xml: an Atom feed with an entry per release and one per incident
 //! update (declaration, alert, each update, resolution).
 
+use rayon::prelude::*;
+
 use crate::site::theme::escape_into as esc;
 use crate::site::view::{IncidentCtx, ReleaseHead};
 
@@ -16,45 +18,47 @@ pub struct Entry {
 pub struct ReleaseItem<'a> {
     pub head: &'a ReleaseHead,
     /// The first release-notes section, as HTML (empty without notes).
-    pub notes_html: String,
+    pub notes_html: &'a str,
     /// RFC 3339; empty when nothing is signed yet.
     pub updated: String,
 }
 
-/// Entries for releases and incidents, newest first. `updated` values are RFC 3339.
+/// Entries for releases and incidents, newest first. `updated` values are
+/// RFC 3339. Made in parallel: a feed has an entry per release.
 pub fn entries(
     base: &str,
     releases: &[ReleaseItem],
     incidents: &[IncidentCtx],
     fallback: &str,
 ) -> Vec<Entry> {
-    let mut out = Vec::new();
-    for item in releases {
-        let (r, updated) = (item.head, &item.updated);
-        out.push(Entry {
-            id: format!("{base}releases/{}/", r.version),
-            title: format!("Release {}: {} ({})", r.version, r.title, r.state_label),
-            link: format!("{base}releases/{}/", r.version),
-            updated: if updated.is_empty() {
-                fallback.to_string()
-            } else {
-                updated.clone()
-            },
-            summary: strip_tags(&item.notes_html),
-        });
-    }
-    for i in incidents {
-        for e in &i.timeline {
-            out.push(Entry {
-                id: format!("{base}incidents/{}/#event-{}", i.id, e.id),
-                title: format!("{}: {}", i.title, e.title),
-                link: format!("{base}incidents/{}/#event-{}", i.id, e.id),
-                updated: e.at_iso.clone(),
-                summary: e.text.clone(),
-            });
-        }
-    }
-    out.sort_by(|a, b| b.updated.cmp(&a.updated));
+    let mut out: Vec<Entry> = releases
+        .par_iter()
+        .map(|item| {
+            let (r, updated) = (item.head, &item.updated);
+            Entry {
+                id: format!("{base}releases/{}/", r.version),
+                title: format!("Release {}: {} ({})", r.version, r.title, r.state_label),
+                link: format!("{base}releases/{}/", r.version),
+                updated: if updated.is_empty() {
+                    fallback.to_string()
+                } else {
+                    updated.clone()
+                },
+                summary: strip_tags(item.notes_html),
+            }
+        })
+        .collect();
+    out.par_extend(incidents.par_iter().flat_map_iter(|i| {
+        i.timeline.iter().map(move |e| Entry {
+            id: format!("{base}incidents/{}/#event-{}", i.id, e.id),
+            title: format!("{}: {}", i.title, e.title),
+            link: format!("{base}incidents/{}/#event-{}", i.id, e.id),
+            updated: e.at_iso.clone(),
+            summary: e.text.clone(),
+        })
+    }));
+    // Stable: entries updated at the same time keep the order above.
+    out.par_sort_by(|a, b| b.updated.cmp(&a.updated));
     out
 }
 
@@ -83,25 +87,40 @@ pub fn render(title: &str, base: &str, entries: &[Entry], fallback: &str) -> Str
     s.push_str("feed.xml\"/>\n  <author><name>");
     esc(&mut s, title);
     s.push_str("</name></author>\n");
-    for e in entries {
-        s.push_str("  <entry>\n    <title>");
-        esc(&mut s, &e.title);
-        s.push_str("</title>\n    <id>");
-        esc(&mut s, &e.id);
-        s.push_str("</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"");
-        esc(&mut s, &e.link);
-        s.push_str("\"/>\n    <updated>");
-        s.push_str(&utc(&e.updated));
-        s.push_str("</updated>\n");
-        if !e.summary.is_empty() {
-            s.push_str("    <summary>");
-            esc(&mut s, e.summary.trim());
-            s.push_str("</summary>\n");
-        }
-        s.push_str("  </entry>\n");
+    // Entries are written in parallel runs, then joined in order.
+    let runs: Vec<String> = entries
+        .par_chunks(256)
+        .map(|run| {
+            let mut s = String::with_capacity(run.len() * 330);
+            for e in run {
+                entry(&mut s, e);
+            }
+            s
+        })
+        .collect();
+    for run in runs {
+        s.push_str(&run);
     }
     s.push_str("</feed>\n");
     s
+}
+
+fn entry(s: &mut String, e: &Entry) {
+    s.push_str("  <entry>\n    <title>");
+    esc(s, &e.title);
+    s.push_str("</title>\n    <id>");
+    esc(s, &e.id);
+    s.push_str("</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"");
+    esc(s, &e.link);
+    s.push_str("\"/>\n    <updated>");
+    s.push_str(&utc(&e.updated));
+    s.push_str("</updated>\n");
+    if !e.summary.is_empty() {
+        s.push_str("    <summary>");
+        esc(s, e.summary.trim());
+        s.push_str("</summary>\n");
+    }
+    s.push_str("  </entry>\n");
 }
 
 /// RFC 3339 in UTC with an uppercase `Z`.

@@ -109,17 +109,24 @@ pub fn build_from(
         .then(|| git2::Repository::discover(&checked.content.root).ok())
         .flatten()
         .map(|repo| repo.path().to_path_buf());
-    let bodies = git_dir
-        .as_deref()
-        .map(|dir| bodies::Bodies::open(crate::cachefile::file(dir, "bodies", b"")));
     let ledgers = git_dir
         .as_deref()
         .filter(|_| theme.pure)
         .map(|dir| crate::cachefile::file(dir, "pages", output::identity(out).as_encoded_bytes()));
-    // The staging folder is pruned while the report is made.
-    let (stage, report) = rayon::join(
+    // The staging folder is pruned while the report is made and the
+    // bodies cache read.
+    let (stage, (report, bodies)) = rayon::join(
         || output::Staging::begin(out, &files, ledgers),
-        || status_json(&checked.status),
+        || {
+            rayon::join(
+                || status_json(&checked.status),
+                || {
+                    git_dir
+                        .as_deref()
+                        .map(|dir| bodies::Bodies::open(crate::cachefile::file(dir, "bodies", b"")))
+                },
+            )
+        },
     );
     let stage = stage?;
     stage.put("status.json", &report)?;
@@ -649,13 +656,13 @@ fn render_with(
     if only.is_some() {
         return Ok(());
     }
-    let mut notes = notes.into_inner().unwrap_or_else(|e| e.into_inner());
+    let notes = notes.into_inner().unwrap_or_else(|e| e.into_inner());
     let items: Vec<feed::ReleaseItem> = views
-        .iter()
+        .par_iter()
         .zip(&releases)
         .map(|(r, summary)| feed::ReleaseItem {
             head: &summary.head,
-            notes_html: notes.remove(&r.version).unwrap_or_default(),
+            notes_html: notes.get(&r.version).map_or("", String::as_str),
             updated: r
                 .deployment
                 .as_ref()
@@ -676,7 +683,6 @@ fn render_with(
         "feed.xml".into(),
         feed::render(&title, &base_url, &entries, &fallback).into_bytes(),
     )?;
-    drop(entries);
     lap("· feed");
     emit("sitemap.xml".into(), sitemap::render(&sitemap).into_bytes())?;
     emit(
@@ -687,5 +693,11 @@ fn render_with(
         emit(path.clone(), bytes.clone())?;
     }
     lap("· sitemap, statics");
+    if checked.one_shot() {
+        // The process ends after this build: leave the summaries, feed
+        // entries and notes to the system rather than free them one by one.
+        std::mem::forget((items, entries));
+        std::mem::forget((b, releases, incidents, notes, sitemap));
+    }
     Ok(())
 }
