@@ -162,22 +162,27 @@ impl<K: Eq + Hash, V> Carry<K, V> {
 
     /// The entries for the next run; `None` when they are the kept ones.
     pub fn next(self) -> Option<HashMap<K, V>> {
-        let unchanged = lock(&self.fresh).is_empty()
-            && self
+        self.changed().then(|| self.keep())
+    }
+
+    /// Whether the next run's entries differ from the kept ones: an entry
+    /// was made this run, or a kept one not used.
+    pub fn changed(&self) -> bool {
+        !lock(&self.fresh).is_empty()
+            || !self
                 .kept
                 .values()
-                .all(|(_, used)| used.load(Ordering::Relaxed));
-        if unchanged {
-            return None;
-        }
+                .all(|(_, used)| used.load(Ordering::Relaxed))
+    }
+
+    /// The entries for the next run: the used and the fresh ones.
+    pub fn keep(self) -> HashMap<K, V> {
         let Parts { kept, fresh } = self.parts();
-        Some(
-            kept.into_iter()
-                .filter(|(.., used)| *used)
-                .map(|(k, v, _)| (k, v))
-                .chain(fresh)
-                .collect(),
-        )
+        kept.into_iter()
+            .filter(|(.., used)| *used)
+            .map(|(k, v, _)| (k, v))
+            .chain(fresh)
+            .collect()
     }
 }
 

@@ -365,3 +365,51 @@ fn bom_and_crlf_records_are_judged_from_the_cache_as_read_afresh() {
     let v = same_with_and_without(&repo);
     assert_ne!(gate_state(&v, "1.1.0", "security"), "approved");
 }
+
+/// The texts cache keeps the names in each record folder, so an unchanged
+/// folder is not listed again: a file added to, removed from or renamed in
+/// a kept folder (and a file in a new subfolder) is still seen, exactly as
+/// without the cache.
+#[test]
+fn kept_folders_still_show_files_that_come_and_go() {
+    let repo = history();
+    // Folders changed in the last two seconds are never kept.
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    let before = same_with_and_without(&repo);
+    assert_eq!(gate_state(&before, "1.0.0", "development"), "approved");
+    let count = |v: &Value, rule: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .count()
+    };
+
+    // Removed: the gate has no sign-off any more.
+    let signoff = signoff_path("1.0.0", "development");
+    let text = repo.read(&signoff);
+    repo.remove(&signoff);
+    let removed = same_with_and_without(&repo);
+    assert_ne!(gate_state(&removed, "1.0.0", "development"), "approved");
+
+    // Renamed into an unexpected name: reported.
+    repo.write(&signoff.replace(".md", ".txt"), &text);
+    let renamed = same_with_and_without(&repo);
+    assert!(
+        count(&renamed, "content.unexpected-file") > count(&before, "content.unexpected-file"),
+        "the renamed file is seen"
+    );
+    std::fs::remove_file(repo.path().join(signoff.replace(".md", ".txt"))).unwrap();
+
+    // Back, once the folder has settled again, and a stray file in a new subfolder.
+    repo.write(&signoff, &text);
+    std::thread::sleep(std::time::Duration::from_millis(2200));
+    assert_eq!(same_with_and_without(&repo), before);
+    repo.write(&rel_path("1.0.0", "notes/extra.md"), "# Extra\n");
+    let nested = same_with_and_without(&repo);
+    assert!(
+        count(&nested, "content.unexpected-file") > count(&before, "content.unexpected-file"),
+        "the file in a new subfolder is seen"
+    );
+}

@@ -7,6 +7,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use bytestring::ByteString;
+
 use rayon::prelude::*;
 
 use crate::content::parse::{self, MAX_FILE_BYTES, Parsed};
@@ -349,10 +351,10 @@ pub fn load_with(
             Step::Record(..) => unreachable!("records lie three levels down or deeper"),
         })
     };
-    for top in listing(&dir, false) {
+    for top in listing(&dir, None, None) {
         let sub = is_dir(&top);
         items.extend(found(walk_step(root, top)));
-        for entry in sub.map(|d| listing(&d, false)).unwrap_or_default() {
+        for entry in sub.map(|d| listing(&d, None, None)).unwrap_or_default() {
             let folder = is_dir(&entry);
             items.extend(found(walk_step(root, entry)));
             items.extend(folder.map(Item::Folder));
@@ -413,8 +415,8 @@ fn load_folder(root: &Path, dir: &Path, texts: Option<&super::texts::Texts>) -> 
     let mut entries = Vec::new();
     // Listed as a folder a moment ago; if it has been swapped for a
     // symlink since, it is not followed (nor anything under it).
-    if fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
-        walk(dir, texts.is_some(), &mut entries);
+    if let Some(meta) = fs::symlink_metadata(dir).ok().filter(|m| m.is_dir()) {
+        walk(dir, Some(&meta), texts.map(|t| (root, t)), &mut entries);
     }
     let steps = entries.into_iter().flat_map(|entry| walk_step(root, entry));
     for step in steps {
@@ -514,14 +516,39 @@ fn read_fatal(root: &Path, path: &Path) -> Result<String, Fatal> {
 /// be read and why.
 type Entry = Result<(PathBuf, fs::FileType, Option<fs::Metadata>), (PathBuf, String)>;
 
-/// A folder's entries in name order; with `stat`, each file's metadata too.
+/// A folder's entries in name order; with the texts cache (`kept`), each
+/// file's and folder's metadata too, and the names taken from the cache
+/// when the folder's stamp (from `meta`) is the one it kept.
 ///
-/// A file's metadata is taken relative to the open folder (`fstatat` on
-/// the folder's descriptor, which std does for `DirEntry::metadata` where
-/// the system has it), so the kernel resolves one name, not the whole path
-/// again, for each of the thousands of records; the texts cache compares
-/// it with what it kept.
-fn listing(dir: &Path, stat: bool) -> Vec<Entry> {
+/// A listed entry's metadata is taken relative to the open folder
+/// (`fstatat` on the folder's descriptor, which std does for
+/// `DirEntry::metadata` where the system has it), so the kernel resolves
+/// one name, not the whole path again, for each of the thousands of
+/// records; the texts cache compares it with what it kept.
+fn listing(dir: &Path, meta: Option<&fs::Metadata>, kept: Kept<'_>) -> Vec<Entry> {
+    let stat = kept.is_some();
+    // The folder as the texts cache knows it: its project path and stamp,
+    // taken (by the caller) before it is listed.
+    let folder = kept
+        .zip(meta)
+        .and_then(|((root, texts), m)| Some((texts, rel(root, dir), super::texts::stamp(m)?, m)));
+    if let Some((texts, relpath, stamp, _)) = &folder
+        && let Some(names) = texts.folder(relpath, *stamp)
+    {
+        // Unchanged since it was listed: its names, each stated (a name
+        // gone since the folder was stated means it is changing: list it).
+        let known: Option<Vec<Entry>> = names
+            .iter()
+            .map(|name| {
+                let path = dir.join(&**name);
+                let m = fs::symlink_metadata(&path).ok()?;
+                Some(Ok((path, m.file_type(), Some(m))))
+            })
+            .collect();
+        if let Some(known) = known {
+            return known;
+        }
+    }
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => return vec![Err((dir.to_path_buf(), e.to_string()))],
@@ -532,7 +559,7 @@ fn listing(dir: &Path, stat: bool) -> Vec<Entry> {
             let file_type = entry
                 .file_type()
                 .map_err(|e| (entry.path(), e.to_string()))?;
-            let meta = (stat && file_type.is_file())
+            let meta = (stat && (file_type.is_file() || file_type.is_dir()))
                 .then(|| entry.metadata().ok())
                 .flatten();
             Ok((entry.path(), file_type, meta))
@@ -544,23 +571,37 @@ fn listing(dir: &Path, stat: bool) -> Vec<Entry> {
         (Err(_), Ok(_)) => std::cmp::Ordering::Less,
         (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
     });
+    if let Some((texts, relpath, stamp, m)) = folder {
+        // Kept only when every entry was read and is named in UTF-8.
+        let names: Option<Vec<ByteString>> = out
+            .iter()
+            .map(|e| Some(ByteString::from(e.as_ref().ok()?.0.file_name()?.to_str()?)))
+            .collect();
+        if let Some(names) = names {
+            texts.note_folder(&relpath, stamp, m, names);
+        }
+    }
     out
 }
 
-/// Everything under `dir` (not `dir` itself), depth first in name order:
-/// each folder is followed by its contents. Symlinks are listed, never
-/// followed. The folders being listed are kept on a stack of their own,
-/// so however deep a pull request nests folders, the walk cannot run out
-/// of thread stack.
-fn walk(dir: &Path, stat: bool, out: &mut Vec<Entry>) {
-    let mut open = vec![listing(dir, stat).into_iter()];
+/// Where a walk may take a folder's names from instead of listing it:
+/// the texts cache, and the project root its paths are relative to.
+type Kept<'a> = Option<(&'a Path, &'a super::texts::Texts)>;
+
+/// Everything under `dir` (not `dir` itself, whose metadata is `meta`),
+/// depth first in name order: each folder is followed by its contents.
+/// Symlinks are listed, never followed. The folders being listed are kept
+/// on a stack of their own, so however deep a pull request nests folders,
+/// the walk cannot run out of thread stack.
+fn walk(dir: &Path, meta: Option<&fs::Metadata>, kept: Kept<'_>, out: &mut Vec<Entry>) {
+    let mut open = vec![listing(dir, meta, kept).into_iter()];
     while let Some(folder) = open.last_mut() {
         let Some(entry) = folder.next() else {
             open.pop();
             continue;
         };
         let sub = match &entry {
-            Ok((path, t, _)) if t.is_dir() => Some(listing(path, stat)),
+            Ok((path, t, m)) if t.is_dir() => Some(listing(path, m.as_ref(), kept)),
             _ => None,
         };
         out.push(entry);
