@@ -50,7 +50,8 @@ pub struct Checked {
     /// The project root relative to the repository's work tree (`""` at the top).
     pub repo_prefix: String,
     /// What a one-shot check made on the way ([`Options::one_shot`]):
-    /// nothing reads it afterwards.
+    /// held only to be left unfreed when the process ends (and its
+    /// presence tells [`Checked::one_shot`]).
     pub(crate) _leftovers: Option<Leftovers>,
 }
 
@@ -143,6 +144,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         let texts = (!opts.no_cache && opts.memo.is_none()).then(|| {
             let key = git.repo_path("content");
             Texts::open(crate::cachefile::file(&git_dir, "texts", key.as_bytes()))
+                .trust_folder_stamps(&root.join("content"))
         });
         let content = load::load_with(&root, opts.memo.as_deref(), texts.as_ref());
         let history = walker
@@ -173,7 +175,9 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         .map(|(p, doc)| {
             let rp = crate::git::repo::repo_path(prefix, p);
             let head = history.files.get(&rp).copied();
-            let same = head.is_some_and(|h| h == doc.blob_id());
+            // Hashed even when HEAD has no such file: the texts cache keeps it.
+            let blob = doc.blob_id();
+            let same = head.is_some_and(|h| h == blob);
             (p.to_string(), rp, head, same)
         })
         .collect();

@@ -367,9 +367,9 @@ fn bom_and_crlf_records_are_judged_from_the_cache_as_read_afresh() {
 }
 
 /// The texts cache keeps the names in each record folder, so an unchanged
-/// folder is not listed again: a file added to, removed from or renamed in
-/// a kept folder (and a file in a new subfolder) is still seen, exactly as
-/// without the cache.
+/// folder is not listed again: a file removed from, renamed in, swapped for
+/// a symlink in or added (in a new subfolder) to a kept folder is still
+/// seen, exactly as without the cache.
 #[test]
 fn kept_folders_still_show_files_that_come_and_go() {
     let repo = history();
@@ -386,26 +386,49 @@ fn kept_folders_still_show_files_that_come_and_go() {
             .count()
     };
 
+    // Each change below is made to a folder the cache kept (settled, then
+    // checked once so that its names are noted).
+    let settle = |repo: &Repo| {
+        std::thread::sleep(std::time::Duration::from_millis(2200));
+        same_with_and_without(repo)
+    };
+
     // Removed: the gate has no sign-off any more.
     let signoff = signoff_path("1.0.0", "development");
     let text = repo.read(&signoff);
     repo.remove(&signoff);
     let removed = same_with_and_without(&repo);
     assert_ne!(gate_state(&removed, "1.0.0", "development"), "approved");
+    settle(&repo);
 
     // Renamed into an unexpected name: reported.
-    repo.write(&signoff.replace(".md", ".txt"), &text);
+    let renamed_path = repo.path().join(&signoff).with_extension("txt");
+    std::fs::write(&renamed_path, &text).unwrap();
     let renamed = same_with_and_without(&repo);
     assert!(
         count(&renamed, "content.unexpected-file") > count(&before, "content.unexpected-file"),
         "the renamed file is seen"
     );
-    std::fs::remove_file(repo.path().join(signoff.replace(".md", ".txt"))).unwrap();
+    settle(&repo);
 
-    // Back, once the folder has settled again, and a stray file in a new subfolder.
-    repo.write(&signoff, &text);
-    std::thread::sleep(std::time::Duration::from_millis(2200));
+    // Back under its own name (the kept name is gone now), then settled.
+    std::fs::rename(&renamed_path, repo.path().join(&signoff)).unwrap();
     assert_eq!(same_with_and_without(&repo), before);
+    settle(&repo);
+
+    // Swapped for a symlink to the same text: never followed, reported.
+    let target = repo.path().join("elsewhere.md");
+    std::fs::write(&target, &text).unwrap();
+    repo.remove(&signoff);
+    std::os::unix::fs::symlink(&target, repo.path().join(&signoff)).unwrap();
+    let linked = same_with_and_without(&repo);
+    assert_ne!(gate_state(&linked, "1.0.0", "development"), "approved");
+    assert!(count(&linked, "content.unexpected-file") > count(&before, "content.unexpected-file"));
+    repo.remove(&signoff);
+    repo.write(&signoff, &text);
+    assert_eq!(settle(&repo), before);
+
+    // A stray file in a new subfolder of a kept folder.
     repo.write(&rel_path("1.0.0", "notes/extra.md"), "# Extra\n");
     let nested = same_with_and_without(&repo);
     assert!(

@@ -512,7 +512,8 @@ fn read_fatal(root: &Path, path: &Path) -> Result<String, Fatal> {
 }
 
 /// One entry of the walk under content/: its path, its type (symlinks are
-/// not followed) and, for a file, its metadata; or a folder that could not
+/// not followed) and, when the walk stats (with the texts cache), the
+/// metadata of a file or folder; or a folder that could not
 /// be read and why.
 type Entry = Result<(PathBuf, fs::FileType, Option<fs::Metadata>), (PathBuf, String)>;
 

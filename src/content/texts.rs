@@ -23,6 +23,7 @@ use bytestring::ByteString;
 use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use git2::Oid;
 
@@ -51,6 +52,10 @@ pub struct Texts {
     fronts: Mutex<HashMap<String, Vec<u8>>>,
     /// The names in each record folder (project path), with the folder's stamp.
     folders: Carry<ByteString, Folder>,
+    /// A kept text without its blob id was used (the run computes it: worth saving).
+    unhashed: AtomicBool,
+    /// Whether folders' stamps can stand in for listing them here.
+    folder_stamps: bool,
 }
 
 /// A folder's stamp and the names in it, in name order.
@@ -79,6 +84,8 @@ impl Texts {
             texts: Carry::new(kept),
             fronts: Mutex::default(),
             folders: Carry::new(folders),
+            unhashed: AtomicBool::new(false),
+            folder_stamps: false,
         }
     }
 
@@ -104,6 +111,9 @@ impl Texts {
         if let Some(s) = before
             && let Some((_, text, front, blob)) = self.texts.reuse(relpath, |(kept, ..)| *kept == s)
         {
+            if blob.is_none() {
+                self.unhashed.store(true, Ordering::Relaxed);
+            }
             return Ok(Read {
                 text: text.clone(),
                 front: super::values::decode(front),
@@ -136,9 +146,20 @@ impl Texts {
     /// The names in the folder at `relpath` (project path) whose stamp is
     /// `stamp`, in name order, if the cache kept them for that very stamp.
     pub fn folder(&self, relpath: &str, stamp: Stamp) -> Option<&[ByteString]> {
+        if !self.folder_stamps {
+            return None;
+        }
         self.folders
             .reuse(relpath, |(kept, _)| *kept == stamp)
             .map(|(_, names)| names.as_slice())
+    }
+
+    /// Lets folders' stamps stand in for listing them, where the records
+    /// (`dir`) lie on a local filesystem known to move a folder's times on
+    /// every change to its entries ([`stamps_follow_entries`]).
+    pub fn trust_folder_stamps(mut self, dir: &Path) -> Self {
+        self.folder_stamps = stamps_follow_entries(dir);
+        self
     }
 
     /// Notes the names (in name order) listed in a folder whose stamp,
@@ -152,7 +173,7 @@ impl Texts {
         meta: &std::fs::Metadata,
         names: Vec<ByteString>,
     ) {
-        if settled(meta) {
+        if self.folder_stamps && settled(meta) {
             self.folders.add(ByteString::from(relpath), (stamp, names));
         }
     }
@@ -168,7 +189,8 @@ impl Texts {
     /// run (files gone since are dropped), with the blob ids this run
     /// computed of the records in `docs`. Nothing is written if nothing changed.
     pub fn save<'d>(self, docs: impl IntoIterator<Item = (&'d str, &'d Document)>) {
-        if !self.texts.changed() && !self.folders.changed() {
+        let unhashed = self.unhashed.into_inner();
+        if !self.texts.changed() && !self.folders.changed() && !unhashed {
             return;
         }
         let (entries, folders) = (self.texts.keep(), self.folders.keep());
@@ -184,9 +206,7 @@ impl Texts {
         for (path, (stamp, text, front, blob)) in &entries {
             let noted = fronts.remove::<str>(path);
             put_bytes(&mut body, path.as_bytes());
-            for n in stamp {
-                body.extend_from_slice(&n.to_le_bytes());
-            }
+            put_stamp(&mut body, stamp);
             put_bytes(&mut body, text.as_bytes());
             put_bytes(&mut body, noted.as_deref().unwrap_or(front));
             match blob.or_else(|| blobs.get::<str>(path).copied()) {
@@ -200,9 +220,7 @@ impl Texts {
         put_u32(&mut body, folders.len());
         for (path, (stamp, names)) in &folders {
             put_bytes(&mut body, path.as_bytes());
-            for n in stamp {
-                body.extend_from_slice(&n.to_le_bytes());
-            }
+            put_stamp(&mut body, stamp);
             put_u32(&mut body, names.len());
             for name in names {
                 put_bytes(&mut body, name.as_bytes());
@@ -225,10 +243,7 @@ fn decode(buf: &Bytes, baton: &str) -> Option<Decoded> {
     let mut out = Vec::with_capacity(n.min(r.0.len() / 64));
     for _ in 0..n {
         let path = ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?;
-        let mut stamp = [0i64; 7];
-        for s in &mut stamp {
-            *s = r.i64()?;
-        }
+        let stamp = read_stamp(&mut r)?;
         let text = ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?;
         let front = buf.slice_ref(r.bytes()?);
         let blob = match r.u8()? {
@@ -243,18 +258,70 @@ fn decode(buf: &Bytes, baton: &str) -> Option<Decoded> {
     let mut folders = Vec::with_capacity(n.min(r.0.len() / 64));
     for _ in 0..n {
         let path = ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?;
-        let mut stamp = [0i64; 7];
-        for s in &mut stamp {
-            *s = r.i64()?;
-        }
+        let stamp = read_stamp(&mut r)?;
         let count = r.u32()?;
         let mut names = Vec::with_capacity(count.min(r.0.len() / 4));
         for _ in 0..count {
-            names.push(ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?);
+            let name = ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?;
+            // One plain name each: never the folder itself, its parent or a path.
+            if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\']) {
+                return None;
+            }
+            names.push(name);
         }
         folders.push((path, (stamp, names)));
     }
     r.0.is_empty().then_some((out, folders))
+}
+
+fn put_stamp(w: &mut Vec<u8>, stamp: &Stamp) {
+    for n in stamp {
+        w.extend_from_slice(&n.to_le_bytes());
+    }
+}
+
+fn read_stamp(r: &mut Reader<'_>) -> Option<Stamp> {
+    let mut stamp = [0i64; 7];
+    for s in &mut stamp {
+        *s = r.i64()?;
+    }
+    Some(stamp)
+}
+
+/// Whether `dir` lies on a local filesystem whose folders' modification
+/// and status-change times move whenever an entry is created, removed or
+/// renamed in them, as this machine sees at once. Network and user-space
+/// filesystems (NFS, SMB, FUSE, 9p, virtiofs) may cache a folder's times,
+/// so there folders are always listed (git, likewise, turns on its
+/// untracked cache only where a test passes).
+#[cfg(target_os = "linux")]
+fn stamps_follow_entries(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    const LOCAL: [i64; 7] = [
+        0xEF53,      // ext2, ext3, ext4
+        0x5846_5342, // xfs
+        0x9123_683E, // btrfs
+        0x0102_1994, // tmpfs
+        0x794C_7630, // overlayfs
+        0x2FC1_2FC1, // zfs
+        0xF2F5_2010, // f2fs
+    ];
+    let Ok(path) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: statfs is plain integers, for which all zero bytes are a
+    // valid value; statfs only reads the NUL-terminated path and writes
+    // the struct it is given.
+    let mut fs: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(path.as_ptr(), &mut fs) } != 0 {
+        return false;
+    }
+    LOCAL.contains(&(fs.f_type as i64))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stamps_follow_entries(_: &Path) -> bool {
+    false
 }
 
 /// What identifies this version of a file (also used for theme files).
@@ -319,6 +386,11 @@ mod tests {
         assert!(read.fresh && read.blob.is_none());
         let doc = crate::content::frontmatter::split(read.text).unwrap();
         let id = doc.blob_id();
+        // Of the text as records are read (line ends folded), not the raw bytes.
+        assert_eq!(
+            id,
+            crate::digest::blob_id(b"---\ndecision: approve\n---\nBody\n")
+        );
         texts.save([("content/r.md", &doc)]);
 
         let texts = Texts::open(cache);
@@ -363,6 +435,17 @@ mod tests {
             assert!(
                 decode(&sealed.slice(..cut), "baton x").is_none(),
                 "truncated at {cut}"
+            );
+        }
+        // A kept folder name that is not one plain name is not a cache.
+        for name in ["", ".", "..", "a/b"] {
+            let mut bad = body.clone();
+            let cut = bad.len() - (4 + "release.md".len());
+            bad.truncate(cut);
+            put_bytes(&mut bad, name.as_bytes());
+            assert!(
+                decode(&Bytes::from(seal(MAGIC, &bad)), "baton x").is_none(),
+                "{name:?}"
             );
         }
         let mut flipped = sealed.to_vec();
