@@ -7,13 +7,10 @@
 //! A cache is written aside and renamed into place, so a reader sees the
 //! old file or the new one, never half of one.
 
-use std::hash::Hash;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-
-use foldhash::HashMap;
 
 use git2::{ObjectType, Oid};
 
@@ -114,19 +111,30 @@ pub fn sweep(file: &Path, kind: &str) {
 /// last run kept, which of them this run used, and what it made afresh.
 /// The next run's cache holds exactly the used and the fresh entries, so
 /// entries nobody asks for any more (files gone, bodies edited) drop out.
+///
+/// Entries are held sorted by key and found by binary search, and handed
+/// on sorted: a cache file is written in key order, and a run that asks
+/// for keys in about that order (the records walk, folder by folder) reads
+/// the entries and the file's buffer front to back rather than at random,
+/// which for a hundred thousand records is several times faster than a
+/// hash map.
 pub struct Carry<K, V> {
-    /// Each with whether this run used it.
-    kept: HashMap<K, (V, AtomicBool)>,
+    /// Sorted by key, each with whether this run used it.
+    kept: Vec<(K, V, AtomicBool)>,
     fresh: Mutex<Vec<(K, V)>>,
 }
 
-impl<K: Eq + Hash, V> Carry<K, V> {
+impl<K: Ord, V> Carry<K, V> {
     pub fn new(kept: impl IntoIterator<Item = (K, V)>) -> Self {
+        let mut kept: Vec<(K, V, AtomicBool)> = kept
+            .into_iter()
+            .map(|(k, v)| (k, v, AtomicBool::new(false)))
+            .collect();
+        // Already sorted when the file was written by this code: one pass.
+        kept.sort_by(|a, b| a.0.cmp(&b.0));
+        kept.dedup_by(|a, b| a.0 == b.0);
         Carry {
-            kept: kept
-                .into_iter()
-                .map(|(k, v)| (k, (v, AtomicBool::new(false))))
-                .collect(),
+            kept,
             fresh: Mutex::default(),
         }
     }
@@ -135,9 +143,16 @@ impl<K: Eq + Hash, V> Carry<K, V> {
     pub fn reuse<Q>(&self, key: &Q, fits: impl FnOnce(&V) -> bool) -> Option<&V>
     where
         K: std::borrow::Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
+        Q: Ord + ?Sized,
     {
-        let (v, used) = self.kept.get(key).filter(|(v, _)| fits(v))?;
+        let at = self
+            .kept
+            .binary_search_by(|(k, ..)| k.borrow().cmp(key))
+            .ok()?;
+        let (_, v, used) = &self.kept[at];
+        if !fits(v) {
+            return None;
+        }
         used.store(true, Ordering::Relaxed);
         Some(v)
     }
@@ -155,13 +170,13 @@ impl<K: Eq + Hash, V> Carry<K, V> {
             kept: self
                 .kept
                 .into_iter()
-                .map(|(k, (v, used))| (k, v, used.into_inner()))
+                .map(|(k, v, used)| (k, v, used.into_inner()))
                 .collect(),
         }
     }
 
-    /// The entries for the next run; `None` when they are the kept ones.
-    pub fn next(self) -> Option<HashMap<K, V>> {
+    /// The entries for the next run, by key; `None` when they are the kept ones.
+    pub fn next(self) -> Option<Vec<(K, V)>> {
         self.changed().then(|| self.keep())
     }
 
@@ -171,18 +186,24 @@ impl<K: Eq + Hash, V> Carry<K, V> {
         !lock(&self.fresh).is_empty()
             || !self
                 .kept
-                .values()
-                .all(|(_, used)| used.load(Ordering::Relaxed))
+                .iter()
+                .all(|(.., used)| used.load(Ordering::Relaxed))
     }
 
-    /// The entries for the next run: the used and the fresh ones.
-    pub fn keep(self) -> HashMap<K, V> {
+    /// The entries for the next run, by key: the used and the fresh ones
+    /// (a fresh entry in place of a kept one of the same key).
+    pub fn keep(self) -> Vec<(K, V)> {
         let Parts { kept, fresh } = self.parts();
-        kept.into_iter()
-            .filter(|(.., used)| *used)
-            .map(|(k, v, _)| (k, v))
-            .chain(fresh)
-            .collect()
+        let mut next = fresh;
+        next.extend(
+            kept.into_iter()
+                .filter(|(.., used)| *used)
+                .map(|(k, v, _)| (k, v)),
+        );
+        // Stable: of equal keys the fresh one comes first, and stays.
+        next.sort_by(|a, b| a.0.cmp(&b.0));
+        next.dedup_by(|a, b| a.0 == b.0);
+        next
     }
 }
 
