@@ -113,11 +113,9 @@ pub fn sweep(file: &Path, kind: &str) {
 /// entries nobody asks for any more (files gone, bodies edited) drop out.
 ///
 /// Entries are held sorted by key and found by binary search, and handed
-/// on sorted: a cache file is written in key order, and a run that asks
-/// for keys in about that order (the records walk, folder by folder) reads
-/// the entries and the file's buffer front to back rather than at random,
-/// which for a hundred thousand records is several times faster than a
-/// hash map.
+/// on sorted, so a cache file is written in key order (the same entries
+/// give the same file). Against a hash map this measured no faster nor
+/// slower at 105,000 records, and a few MB smaller.
 pub struct Carry<K, V> {
     /// Sorted by key, each with whether this run used it.
     kept: Vec<(K, V, AtomicBool)>,
