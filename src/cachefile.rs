@@ -173,11 +173,6 @@ impl<K: Ord, V> Carry<K, V> {
         }
     }
 
-    /// The entries for the next run, by key; `None` when they are the kept ones.
-    pub fn next(self) -> Option<Vec<(K, V)>> {
-        self.changed().then(|| self.keep())
-    }
-
     /// Whether the next run's entries differ from the kept ones: an entry
     /// was made this run, or a kept one not used.
     pub fn changed(&self) -> bool {
@@ -294,21 +289,18 @@ mod tests {
         assert_eq!(carry.reuse("b", |v| *v == 99), None, "no longer fits");
         assert_eq!(carry.reuse("z", |_| true), None);
         carry.add("b".to_string(), 20);
-        let mut next: Vec<(String, i32)> = carry.next().unwrap().into_iter().collect();
-        next.sort();
-        assert_eq!(next, [("a".to_string(), 1), ("b".to_string(), 20)]);
+        assert!(carry.changed());
+        // By key, the fresh entry in place of the kept one.
+        assert_eq!(carry.keep(), [("a".to_string(), 1), ("b".to_string(), 20)]);
 
         let carry = Carry::new(kept());
         for k in ["a", "b", "c", "a"] {
             carry.reuse(k, |_| true);
         }
-        assert!(carry.next().is_none(), "all used, nothing new: unchanged");
-        let unused = Carry::new(kept()).next();
-        assert_eq!(
-            unused.map(|m| m.len()),
-            Some(0),
-            "nothing used: nothing kept"
-        );
+        assert!(!carry.changed(), "all used, nothing new: unchanged");
+        let unused = Carry::new(kept());
+        assert!(unused.changed());
+        assert!(unused.keep().is_empty(), "nothing used: nothing kept");
     }
 
     #[test]

@@ -518,8 +518,9 @@ fn read_fatal(root: &Path, path: &Path) -> Result<String, Fatal> {
 type Entry = Result<(PathBuf, fs::FileType, Option<fs::Metadata>), (PathBuf, String)>;
 
 /// A folder's entries in name order; with the texts cache (`kept`), each
-/// file's and folder's metadata too, and the names taken from the cache
-/// when the folder's stamp (from `meta`) is the one it kept.
+/// file's metadata too, and where the cache keeps folders, each folder's,
+/// and the names taken from the cache when the folder's stamp (from
+/// `meta`) is the one it kept.
 ///
 /// A listed entry's metadata is taken relative to the open folder
 /// (`fstatat` on the folder's descriptor, which std does for
@@ -528,9 +529,11 @@ type Entry = Result<(PathBuf, fs::FileType, Option<fs::Metadata>), (PathBuf, Str
 /// records; the texts cache compares it with what it kept.
 fn listing(dir: &Path, meta: Option<&fs::Metadata>, kept: Kept<'_>) -> Vec<Entry> {
     let stat = kept.is_some();
+    // Folders' own metadata and names matter only where the cache keeps folders.
+    let folders = kept.filter(|(_, texts)| texts.keeps_folders());
     // The folder as the texts cache knows it: its project path and stamp,
     // taken (by the caller) before it is listed.
-    let folder = kept
+    let folder = folders
         .zip(meta)
         .and_then(|((root, texts), m)| Some((texts, rel(root, dir), super::texts::stamp(m)?, m)));
     if let Some((texts, relpath, stamp, _)) = &folder
@@ -560,7 +563,7 @@ fn listing(dir: &Path, meta: Option<&fs::Metadata>, kept: Kept<'_>) -> Vec<Entry
             let file_type = entry
                 .file_type()
                 .map_err(|e| (entry.path(), e.to_string()))?;
-            let meta = (stat && (file_type.is_file() || file_type.is_dir()))
+            let meta = ((stat && file_type.is_file()) || (folders.is_some() && file_type.is_dir()))
                 .then(|| entry.metadata().ok())
                 .flatten();
             Ok((entry.path(), file_type, meta))
@@ -679,20 +682,6 @@ enum Loaded {
     Postmortem(Parsed<Postmortem>),
 }
 
-impl Loaded {
-    fn doc(&self) -> &crate::content::frontmatter::Document {
-        match self {
-            Loaded::Release(p) => &p.doc,
-            Loaded::GoNoGo(p) => &p.doc,
-            Loaded::Deployment(p) => &p.doc,
-            Loaded::Rollback(p) => &p.doc,
-            Loaded::Signoff(p) => &p.doc,
-            Loaded::Incident(p) => &p.doc,
-            Loaded::Postmortem(p) => &p.doc,
-        }
-    }
-}
-
 /// Reads and parses one record file (`slot` says what it is), with what
 /// is wrong in it. A record that cannot be read still takes its place (as
 /// unreadable), so a broken sign-off makes its gate invalid rather than
@@ -724,7 +713,14 @@ fn parse_file(
     macro_rules! parsed {
         ($how:path) => {
             match &text {
-                Some(t) => $how(relpath, t.clone(), &mut front, &mut f),
+                Some(t) => {
+                    let parsed = $how(relpath, t.clone(), &mut front, &mut f);
+                    if let Some(id) = blob {
+                        // The cache's blob id is of this very text.
+                        let _ = parsed.doc.blob.set(id);
+                    }
+                    parsed
+                }
                 None => parse::unreadable(relpath),
             }
         };
@@ -741,10 +737,6 @@ fn parse_file(
     };
     if let (Some(texts), Some(front), true) = (texts, &front, fresh) {
         texts.note_front(relpath, front);
-    }
-    if let Some(id) = blob {
-        // The cache's blob id is of this very text.
-        let _ = loaded.doc().blob.set(id);
     }
     (loaded, f)
 }

@@ -154,6 +154,12 @@ impl Texts {
             .map(|(_, names)| names.as_slice())
     }
 
+    /// Whether folders' stamps stand in for listing them (see
+    /// [`Self::trust_folder_stamps`]).
+    pub fn keeps_folders(&self) -> bool {
+        self.folder_stamps
+    }
+
     /// Lets folders' stamps stand in for listing them, where the records
     /// (`dir`) lie on a local filesystem known to move a folder's times on
     /// every change to its entries ([`stamps_follow_entries`]).
