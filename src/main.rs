@@ -18,19 +18,26 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
 fn main() -> ExitCode {
     let cli = baton::cli::Cli::parse();
-    // A build frees each page's buffers as it goes: giving freed memory
-    // back at once, instead of after mimalloc's delay, lowers its peak by
-    // about a quarter at no measurable cost in time. (check would pay for
-    // the extra system calls, so only build does it.) A purge delay set in
-    // the environment (MIMALLOC_PURGE_DELAY) is left alone.
+    // A one-shot command (check, status, build) ends soon after its work:
+    // memory it frees is kept for its own later allocations instead of
+    // being given back to the system after mimalloc's delay and faulted in
+    // again. At 12,500 releases this cut a kept build's page faults from
+    // 175,000 to 111,000 and its time by about a tenth, for a peak about a
+    // tenth higher. serve, which runs for hours, keeps the default. A purge
+    // delay set in the environment (MIMALLOC_PURGE_DELAY) is left alone.
     let set_in_env = std::env::vars_os().any(|(k, _)| {
         let k = k.to_string_lossy().to_ascii_uppercase();
         k == "MIMALLOC_PURGE_DELAY" || k == "MIMALLOC_RESET_DELAY"
     });
-    if matches!(cli.command, baton::cli::Command::Build { .. }) && !set_in_env {
+    use baton::cli::Command;
+    let one_shot = matches!(
+        cli.command,
+        Command::Build { .. } | Command::Check { .. } | Command::Status { .. }
+    );
+    if one_shot && !set_in_env {
         // SAFETY: a plain setter of an integer option, called before any
-        // other thread exists.
-        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+        // other thread exists. -1: never give freed memory back.
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     }
     baton::cli::run(cli)
 }
