@@ -5,7 +5,8 @@
 //! request, so the checksum need not resist forgery), and
 //! length-prefixed fields read back without ever reading past the end.
 //! A cache is written aside and renamed into place, so a reader sees the
-//! old file or the new one, never half of one.
+//! old file or the new one, never half of one. That is also why a big
+//! cache is mapped into memory rather than read (see [`read`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -20,6 +21,35 @@ pub fn file(git_dir: &Path, kind: &str, key: &[u8]) -> PathBuf {
     let id =
         Oid::hash_object(ObjectType::Blob, key).map_or_else(|_| "0".repeat(40), |o| o.to_string());
     git_dir.join("baton").join(format!("{kind}-{}", &id[..12]))
+}
+
+/// Caches at least this big are mapped rather than read.
+const MAP_FROM: u64 = 1 << 20;
+
+/// The bytes of the cache `file`, or `None` if it cannot be opened.
+///
+/// A big cache (tens of MB at 100,000 records) is mapped into memory,
+/// its pages filled in one call from the system's file cache: reading it
+/// would copy every byte into fresh memory, page fault by page fault.
+/// Mapping is sound only while nobody changes the file in place, and
+/// baton never does: every cache is written aside and renamed over the
+/// old one, so a mapped file stays as it was (another program cutting a
+/// cache file short while a run maps it would stop that run with a bus
+/// error; nothing under `.git/baton/` is written by any other tool).
+pub fn read(file: &Path) -> Option<bytes::Bytes> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(file).ok()?;
+    let len = f.metadata().ok()?.len();
+    if len >= MAP_FROM {
+        // SAFETY: baton replaces caches by renaming, never rewrites one in
+        // place (see above), so the mapped bytes do not change under us.
+        if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&f) } {
+            return Some(bytes::Bytes::from_owner(map));
+        }
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    f.read_to_end(&mut bytes).ok()?;
+    Some(bytes.into())
 }
 
 /// `magic`, the body's checksum, then the body.
@@ -274,6 +304,25 @@ impl<'b> Reader<'b> {
 mod tests {
     use super::*;
     use std::time::SystemTime;
+
+    /// A cache reads back byte for byte whether it is mapped (big) or
+    /// read (small), and stays readable after a newer one is renamed over
+    /// it; a missing file reads as nothing.
+    #[test]
+    fn caches_read_back_mapped_or_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        for len in [0, 10, MAP_FROM as usize - 1, MAP_FROM as usize, 3 << 20] {
+            let file = tmp.path().join(format!("cache-{len}"));
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            store(&file, &bytes);
+            let kept = read(&file).expect("the cache is there");
+            assert_eq!(&kept[..], &bytes[..], "{len} bytes");
+            store(&file, b"newer");
+            assert_eq!(&kept[..], &bytes[..], "{len} bytes, after a newer cache");
+            assert_eq!(&read(&file).unwrap()[..], b"newer");
+        }
+        assert!(read(&tmp.path().join("missing")).is_none());
+    }
 
     #[test]
     fn carry_hands_on_exactly_the_used_and_fresh_entries() {

@@ -75,9 +75,8 @@ pub struct Read {
 impl Texts {
     /// The cache kept in `file` (empty if there is none or it is unsound).
     pub fn open(file: PathBuf) -> Texts {
-        let (kept, folders) = std::fs::read(&file)
-            .ok()
-            .and_then(|bytes| decode(&Bytes::from(bytes), crate::digest::this_baton()))
+        let (kept, folders) = crate::cachefile::read(&file)
+            .and_then(|bytes| decode(&bytes, crate::digest::this_baton()))
             .unwrap_or_default();
         Texts {
             file,

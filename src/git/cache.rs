@@ -49,9 +49,7 @@ impl Cache {
         if !self.enabled {
             return provenance::walk(repo, head, paths);
         }
-        let known = std::fs::read(&self.file)
-            .ok()
-            .and_then(|bytes| decode(&bytes, &self.key));
+        let known = crate::cachefile::read(&self.file).and_then(|bytes| decode(&bytes, &self.key));
         if let Some(known) = known {
             if known.head == Some(head) {
                 return Ok(known);

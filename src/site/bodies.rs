@@ -32,8 +32,7 @@ pub struct Bodies {
 impl Bodies {
     /// The cache kept in `file` (empty if there is none or it is unsound).
     pub fn open(file: PathBuf) -> Bodies {
-        let kept = std::fs::read(&file)
-            .ok()
+        let kept = crate::cachefile::read(&file)
             .and_then(|bytes| decode(&bytes, crate::digest::this_baton()))
             .unwrap_or_default();
         Bodies {

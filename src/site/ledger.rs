@@ -96,8 +96,7 @@ pub struct Ledgers {
 impl Ledgers {
     /// Reads `file`; nothing when it is missing, damaged or not ours.
     pub fn open(file: PathBuf) -> Ledgers {
-        let (by_folder, written) = std::fs::read(&file)
-            .ok()
+        let (by_folder, written) = cachefile::read(&file)
             .and_then(|bytes| decode(cachefile::unseal(MAGIC, &bytes)?))
             .unwrap_or_default();
         Ledgers {
