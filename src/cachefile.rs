@@ -28,9 +28,10 @@ const MAP_FROM: u64 = 1 << 20;
 
 /// The bytes of the cache `file`, or `None` if it cannot be opened.
 ///
-/// A big cache (tens of MB at 100,000 records) is mapped into memory,
-/// its pages filled in one call from the system's file cache: reading it
-/// would copy every byte into fresh memory, page fault by page fault.
+/// On Unix a big cache (tens of MB at 100,000 records) is mapped into
+/// memory, its pages filled in one call from the system's file cache:
+/// reading it would copy every byte into fresh memory, page fault by page
+/// fault.
 /// Mapping is sound only while nobody changes the file in place, and
 /// baton never does: every cache is written aside and renamed over the
 /// old one, so a mapped file stays as it was (another program cutting a
@@ -40,6 +41,9 @@ pub fn read(file: &Path) -> Option<bytes::Bytes> {
     use std::io::Read;
     let mut f = std::fs::File::open(file).ok()?;
     let len = f.metadata().ok()?.len();
+    // Unix only: elsewhere (Windows) a mapped file cannot be replaced, so
+    // the next cache could not be renamed over it while the run holds it.
+    #[cfg(unix)]
     if len >= MAP_FROM {
         // SAFETY: baton replaces caches by renaming, never rewrites one in
         // place (see above), so the mapped bytes do not change under us.
