@@ -99,9 +99,6 @@ pub fn build_from(
     reuse: bool,
 ) -> Result<Built, Fatal> {
     let mut clock = check::Phases::new();
-    let theme = theme_of(checked)?;
-    let files = paths(checked, &theme);
-    clock.lap("theme");
     // The caches under .git/baton/, where the system can tell files apart:
     // record bodies rendered by earlier builds, and ledgers of what each
     // page was rendered from (when the templates are pure).
@@ -109,14 +106,18 @@ pub fn build_from(
         .then(|| git2::Repository::discover(&checked.content.root).ok())
         .flatten()
         .map(|repo| repo.path().to_path_buf());
-    let ledgers = git_dir
-        .as_deref()
-        .filter(|_| theme.pure)
-        .map(|dir| crate::cachefile::file(dir, "pages", output::identity(out).as_encoded_bytes()));
-    // The staging folder is pruned while the report is made and the
-    // bodies cache read.
-    let (stage, (report, bodies)) = rayon::join(
-        || output::Staging::begin(out, &files, ledgers),
+    // The theme is compiled and the staging folder pruned while the report
+    // is made and the bodies cache read.
+    let (staged, (report, bodies)) = rayon::join(
+        || -> Result<_, Fatal> {
+            let theme = theme_of(checked)?;
+            let files = paths(checked, &theme);
+            let ledgers = git_dir.as_deref().filter(|_| theme.pure).map(|dir| {
+                crate::cachefile::file(dir, "pages", output::identity(out).as_encoded_bytes())
+            });
+            let stage = output::Staging::begin(out, &files, ledgers)?;
+            Ok((theme, files, stage))
+        },
         || {
             rayon::join(
                 || status_json(&checked.status),
@@ -128,10 +129,10 @@ pub fn build_from(
             )
         },
     );
-    let stage = stage?;
+    let (theme, files, stage) = staged?;
     stage.put("status.json", &report)?;
     drop(report);
-    clock.lap("staging, status.json");
+    clock.lap("theme, staging, status.json");
     render_with(
         checked,
         &theme,
