@@ -262,6 +262,14 @@ pub fn put_bytes(w: &mut Vec<u8>, b: &[u8]) {
     w.extend_from_slice(b);
 }
 
+/// A file's stamp (see [`Stamp`](crate::content::texts::Stamp)), as
+/// [`Reader::stamp`] reads it back.
+pub fn put_stamp(w: &mut Vec<u8>, stamp: &crate::content::texts::Stamp) {
+    for n in stamp {
+        w.extend_from_slice(&n.to_le_bytes());
+    }
+}
+
 pub fn put_strs(w: &mut Vec<u8>, strs: &[String]) {
     put_u32(w, strs.len());
     for s in strs {
@@ -301,6 +309,13 @@ impl<'b> Reader<'b> {
     }
     pub fn oid(&mut self) -> Option<Oid> {
         Oid::from_bytes(self.take(20)?).ok()
+    }
+    pub fn stamp(&mut self) -> Option<crate::content::texts::Stamp> {
+        let mut stamp = [0i64; 7];
+        for s in &mut stamp {
+            *s = self.i64()?;
+        }
+        Some(stamp)
     }
 }
 

@@ -204,6 +204,18 @@ pub enum StatusFormat {
     Json,
 }
 
+impl Command {
+    /// Whether the command checks once and then the process ends: the
+    /// commands that take [`Common`] (whose checks run with
+    /// [`Options::one_shot`]).
+    pub fn is_one_shot(&self) -> bool {
+        matches!(
+            self,
+            Command::Check { .. } | Command::Status { .. } | Command::Build { .. }
+        )
+    }
+}
+
 impl Common {
     fn options(&self) -> Options {
         Options {

@@ -29,12 +29,7 @@ fn main() -> ExitCode {
         let k = k.to_string_lossy().to_ascii_uppercase();
         k == "MIMALLOC_PURGE_DELAY" || k == "MIMALLOC_RESET_DELAY"
     });
-    use baton::cli::Command;
-    let one_shot = matches!(
-        cli.command,
-        Command::Build { .. } | Command::Check { .. } | Command::Status { .. }
-    );
-    if one_shot && !set_in_env {
+    if cli.command.is_one_shot() && !set_in_env {
         // SAFETY: a plain setter of an integer option, called before any
         // other thread exists. -1: never give freed memory back.
         unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };

@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use git2::Oid;
 
 use super::frontmatter::Document;
-use crate::cachefile::{Carry, Reader, lock, put_bytes, put_u32, seal, unseal};
+use crate::cachefile::{Carry, Reader, lock, put_bytes, put_stamp, put_u32, seal, unseal};
 
 /// The first bytes of the file; the digit is the format version.
 const MAGIC: &[u8] = b"baton texts cache 6\n";
@@ -248,7 +248,7 @@ fn decode(buf: &Bytes, baton: &str) -> Option<Decoded> {
     let mut out = Vec::with_capacity(n.min(r.0.len() / 64));
     for _ in 0..n {
         let path = ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?;
-        let stamp = read_stamp(&mut r)?;
+        let stamp = r.stamp()?;
         let text = ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?;
         let front = buf.slice_ref(r.bytes()?);
         let blob = match r.u8()? {
@@ -263,7 +263,7 @@ fn decode(buf: &Bytes, baton: &str) -> Option<Decoded> {
     let mut folders = Vec::with_capacity(n.min(r.0.len() / 64));
     for _ in 0..n {
         let path = ByteString::try_from(buf.slice_ref(r.bytes()?)).ok()?;
-        let stamp = read_stamp(&mut r)?;
+        let stamp = r.stamp()?;
         let count = r.u32()?;
         let mut names = Vec::with_capacity(count.min(r.0.len() / 4));
         for _ in 0..count {
@@ -277,20 +277,6 @@ fn decode(buf: &Bytes, baton: &str) -> Option<Decoded> {
         folders.push((path, (stamp, names)));
     }
     r.0.is_empty().then_some((out, folders))
-}
-
-fn put_stamp(w: &mut Vec<u8>, stamp: &Stamp) {
-    for n in stamp {
-        w.extend_from_slice(&n.to_le_bytes());
-    }
-}
-
-fn read_stamp(r: &mut Reader<'_>) -> Option<Stamp> {
-    let mut stamp = [0i64; 7];
-    for s in &mut stamp {
-        *s = r.i64()?;
-    }
-    Some(stamp)
 }
 
 /// Whether `dir` lies on a local filesystem whose folders' modification

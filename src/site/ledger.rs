@@ -196,9 +196,7 @@ fn encode(sites: &[(Folder, &Pages)], written: Time) -> Vec<u8> {
         for (rel, (key, stamp)) in *pages {
             cachefile::put_bytes(&mut w, rel.as_bytes());
             w.extend_from_slice(key.as_bytes());
-            for n in stamp {
-                w.extend_from_slice(&n.to_le_bytes());
-            }
+            cachefile::put_stamp(&mut w, stamp);
         }
     }
     w
@@ -217,10 +215,7 @@ fn decode(body: &[u8]) -> Option<(HashMap<Folder, Pages>, Time)> {
         for _ in 0..n {
             let rel = r.string()?;
             let key = r.oid()?;
-            let mut stamp: Stamp = Default::default();
-            for x in &mut stamp {
-                *x = r.i64()?;
-            }
+            let stamp = r.stamp()?;
             pages.insert(rel, (key, stamp));
         }
         out.insert(folder, pages);
