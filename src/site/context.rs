@@ -69,7 +69,7 @@ impl PageCtx<'_> {
         key.update(theme.id.as_bytes());
         key.update(template.as_bytes());
         key.update(&[0]);
-        ciborium::into_writer(self, &mut key).expect("page data serialises");
+        cbor_into(&mut key, self);
         key.finish()
     }
 
@@ -87,7 +87,7 @@ pub fn shared_key(theme: &theme::Theme, template: &str, shared: &impl Serialize)
     key.update(theme.id.as_bytes());
     key.update(template.as_bytes());
     key.update(&[0]);
-    ciborium::into_writer(shared, &mut key).expect("page inputs serialise");
+    cbor_into(&mut key, shared);
     key.finish()
 }
 
@@ -104,8 +104,22 @@ pub fn release_key(
     let mut key = crate::digest::Key::new();
     key.update(b"release page inputs 1\0");
     key.update(shared.as_bytes());
-    ciborium::into_writer(&(root, page, inputs), &mut key).expect("page inputs serialise");
+    cbor_into(&mut key, &(root, page, inputs));
     key.finish()
+}
+
+/// `value` as CBOR, streamed into `key` in large pieces: CBOR is written
+/// an item at a time (a few bytes each), and the hash takes each piece
+/// faster from one buffer than in as many small updates.
+fn cbor_into(key: &mut crate::digest::Key, value: &impl Serialize) {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        ciborium::into_writer(value, &mut *buffer).expect("page inputs serialise");
+        key.update(buffer);
+    });
 }
 
 #[cfg(test)]
