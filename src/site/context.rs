@@ -9,7 +9,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use tera::Context;
 
-use crate::site::{theme, view};
+use crate::site::{keyform, theme, view};
 
 /// What a page shows of its own.
 pub enum Own<'a> {
@@ -55,21 +55,20 @@ impl Serialize for PageCtx<'_> {
 impl PageCtx<'_> {
     /// The key of everything the page is rendered from: the theme
     /// (templates and baton's version), the template, and this context,
-    /// streamed into the key as CBOR. CBOR is self-delimiting (a value
-    /// read back is exactly the value written), so two contexts share a
-    /// key only if they are equal as serde data, and unlike JSON it writes
-    /// strings (the bodies' HTML most of all) as they are, without
-    /// escaping them. (CBOR is not "human readable" to serde: a context
-    /// field of a type that serialises differently for such formats, as
-    /// some address and id types do, would be keyed on another form than
-    /// tera renders. Today's fields are strings, numbers, booleans, JSON
-    /// values and plain enums.)
+    /// streamed into the key in its [`keyform`]. The form is
+    /// self-delimiting (it reads back one way only), so two contexts share
+    /// a key only if they are equal as serde data, and unlike JSON it
+    /// writes strings (the bodies' HTML most of all) as they are, without
+    /// escaping them. Like JSON, it is "human readable" to serde, so a
+    /// field of a type that serialises differently for such formats is
+    /// keyed on the form tera renders.
     pub fn key(&self, theme: &theme::Theme, template: &str) -> git2::Oid {
         let mut key = crate::digest::Key::new();
+        key.update(b"page context 2\0");
         key.update(theme.id.as_bytes());
         key.update(template.as_bytes());
         key.update(&[0]);
-        cbor_into(&mut key, self);
+        form_into(&mut key, self);
         key.finish()
     }
 
@@ -83,11 +82,11 @@ impl PageCtx<'_> {
 /// the theme, the template and `shared` (what each such page reads alike).
 pub fn shared_key(theme: &theme::Theme, template: &str, shared: &impl Serialize) -> git2::Oid {
     let mut key = crate::digest::Key::new();
-    key.update(b"shared page inputs 1\0");
+    key.update(b"shared page inputs 2\0");
     key.update(theme.id.as_bytes());
     key.update(template.as_bytes());
     key.update(&[0]);
-    cbor_into(&mut key, shared);
+    form_into(&mut key, shared);
     key.finish()
 }
 
@@ -102,22 +101,21 @@ pub fn release_key(
     inputs: &view::ReleaseInputs<'_>,
 ) -> git2::Oid {
     let mut key = crate::digest::Key::new();
-    key.update(b"release page inputs 1\0");
+    key.update(b"release page inputs 2\0");
     key.update(shared.as_bytes());
-    cbor_into(&mut key, &(root, page, inputs));
+    form_into(&mut key, &(root, page, inputs));
     key.finish()
 }
 
-/// `value` as CBOR, streamed into `key` in large pieces: CBOR is written
-/// an item at a time (a few bytes each), and the hash takes each piece
-/// faster from one buffer than in as many small updates.
-fn cbor_into(key: &mut crate::digest::Key, value: &impl Serialize) {
+/// `value`'s [`keyform`] streamed into `key` in one update (the form is
+/// written a few bytes at a time, and the hash takes it faster whole).
+fn form_into(key: &mut crate::digest::Key, value: &impl Serialize) {
     thread_local! {
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     BUFFER.with_borrow_mut(|buffer| {
         buffer.clear();
-        ciborium::into_writer(value, &mut *buffer).expect("page inputs serialise");
+        keyform::write(value, buffer);
         key.update(buffer);
     });
 }
@@ -127,9 +125,9 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::Value;
 
-    fn cbor(v: &Value) -> Vec<u8> {
+    fn form(v: &Value) -> Vec<u8> {
         let mut out = Vec::new();
-        ciborium::into_writer(v, &mut out).unwrap();
+        super::keyform::write(v, &mut out);
         out
     }
 
@@ -158,11 +156,11 @@ mod tests {
         /// would see differently (different JSON) must never stream the
         /// same bytes into the key.
         #[test]
-        fn contexts_that_differ_as_json_differ_as_cbor(a in value(), b in value()) {
+        fn contexts_that_differ_as_json_differ_in_form(a in value(), b in value()) {
             if serde_json::to_string(&a).unwrap() != serde_json::to_string(&b).unwrap() {
-                prop_assert_ne!(cbor(&a), cbor(&b));
+                prop_assert_ne!(form(&a), form(&b));
             } else {
-                prop_assert_eq!(cbor(&a), cbor(&b));
+                prop_assert_eq!(form(&a), form(&b));
             }
         }
     }

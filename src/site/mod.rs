@@ -5,6 +5,7 @@
 pub mod bodies;
 mod context;
 pub mod feed;
+mod keyform;
 pub mod ledger;
 pub mod markdown;
 pub mod output;
