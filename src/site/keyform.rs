@@ -80,6 +80,13 @@ impl Form<'_> {
         self.0.push(n as u8);
     }
 
+    /// A tag and a value of fixed width.
+    fn fixed(&mut self, tag: u8, bytes: &[u8]) -> Result {
+        self.tag(tag);
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
     fn text(&mut self, s: &[u8]) {
         self.len(s.len() as u64);
         self.0.extend_from_slice(s);
@@ -120,14 +127,10 @@ impl<'a, 'b> ser::Serializer for &'a mut Form<'b> {
         self.serialize_i64(v.into())
     }
     fn serialize_i64(self, v: i64) -> Result {
-        self.tag(tag::INT);
-        self.0.extend_from_slice(&v.to_le_bytes());
-        Ok(())
+        self.fixed(tag::INT, &v.to_le_bytes())
     }
     fn serialize_i128(self, v: i128) -> Result {
-        self.tag(tag::WIDE);
-        self.0.extend_from_slice(&v.to_le_bytes());
-        Ok(())
+        self.fixed(tag::WIDE, &v.to_le_bytes())
     }
     fn serialize_u8(self, v: u8) -> Result {
         self.serialize_u64(v.into())
@@ -139,27 +142,19 @@ impl<'a, 'b> ser::Serializer for &'a mut Form<'b> {
         self.serialize_u64(v.into())
     }
     fn serialize_u64(self, v: u64) -> Result {
-        self.tag(tag::UINT);
-        self.0.extend_from_slice(&v.to_le_bytes());
-        Ok(())
+        self.fixed(tag::UINT, &v.to_le_bytes())
     }
     fn serialize_u128(self, v: u128) -> Result {
-        self.tag(tag::UWIDE);
-        self.0.extend_from_slice(&v.to_le_bytes());
-        Ok(())
+        self.fixed(tag::UWIDE, &v.to_le_bytes())
     }
     fn serialize_f32(self, v: f32) -> Result {
         self.serialize_f64(v.into())
     }
     fn serialize_f64(self, v: f64) -> Result {
-        self.tag(tag::FLOAT);
-        self.0.extend_from_slice(&v.to_bits().to_le_bytes());
-        Ok(())
+        self.fixed(tag::FLOAT, &v.to_bits().to_le_bytes())
     }
     fn serialize_char(self, v: char) -> Result {
-        self.tag(tag::CHAR);
-        self.0.extend_from_slice(&u32::from(v).to_le_bytes());
-        Ok(())
+        self.fixed(tag::CHAR, &u32::from(v).to_le_bytes())
     }
     fn serialize_str(self, v: &str) -> Result {
         self.tag(tag::STR);
