@@ -1,5 +1,5 @@
-//! feed.xml: an Atom feed with an entry per release and one per incident
-//! update (declaration, alert, each update, resolution).
+//! feed.xml: an Atom feed of the latest updates, an entry per release and
+//! one per incident update (declaration, alert, each update, resolution).
 
 use rayon::prelude::*;
 
@@ -14,52 +14,84 @@ pub struct Entry {
     pub summary: String,
 }
 
+/// How many updates the feed holds: the latest, as most feed generators
+/// keep by default (readers fetch a feed again and again, and a feed of
+/// every release ever would grow without end). Every release and incident
+/// stays on its page and in status.json.
+pub const LIMIT: usize = 50;
+
 /// A release as its feed entry needs it.
 pub struct ReleaseItem<'a> {
     pub head: &'a ReleaseHead,
-    /// The first release-notes section, as HTML (empty without notes).
-    pub notes_html: &'a str,
     /// RFC 3339; empty when nothing is signed yet.
     pub updated: String,
 }
 
-/// Entries for releases and incidents, newest first. `updated` values are
-/// RFC 3339. Made in parallel: a feed has an entry per release.
+/// What a feed entry is.
+enum Update {
+    /// The release at this index.
+    Release(usize),
+    /// An incident's event: the indexes of each.
+    Event(usize, usize),
+}
+
+/// Entries for the latest [`LIMIT`] updates of releases and incidents,
+/// newest first; updates of the same time keep their order (releases as
+/// given, then each incident's events). `updated` values are RFC 3339
+/// (`fallback` for a release with none). `notes(i)` is release `i`'s
+/// first release-notes section as HTML, asked of the releases in the
+/// feed only.
 pub fn entries(
     base: &str,
     releases: &[ReleaseItem],
     incidents: &[IncidentCtx],
     fallback: &str,
+    notes: impl Fn(usize) -> String + Sync,
 ) -> Vec<Entry> {
-    let mut out: Vec<Entry> = releases
-        .par_iter()
-        .map(|item| {
-            let (r, updated) = (item.head, &item.updated);
-            Entry {
-                id: format!("{base}releases/{}/", r.version),
-                title: format!("Release {}: {} ({})", r.version, r.title, r.state_label),
-                link: format!("{base}releases/{}/", r.version),
-                updated: if updated.is_empty() {
-                    fallback.to_string()
-                } else {
-                    updated.clone()
-                },
-                summary: strip_tags(item.notes_html),
-            }
+    let mut latest: Vec<(&str, Update)> = releases
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let updated = if r.updated.is_empty() {
+                fallback
+            } else {
+                &r.updated
+            };
+            (updated, Update::Release(i))
         })
         .collect();
-    out.par_extend(incidents.par_iter().flat_map_iter(|i| {
-        i.timeline.iter().map(move |e| Entry {
-            id: format!("{base}incidents/{}/#event-{}", i.id, e.id),
-            title: format!("{}: {}", i.title, e.title),
-            link: format!("{base}incidents/{}/#event-{}", i.id, e.id),
-            updated: e.at_iso.clone(),
-            summary: e.text.clone(),
-        })
+    latest.extend(incidents.iter().enumerate().flat_map(|(i, incident)| {
+        (incident.timeline.iter().enumerate())
+            .map(move |(j, e)| (e.at_iso.as_str(), Update::Event(i, j)))
     }));
-    // Stable: entries updated at the same time keep the order above.
-    out.par_sort_by(|a, b| b.updated.cmp(&a.updated));
-    out
+    // Stable: the order above is kept among equal times.
+    latest.sort_by(|a, b| b.0.cmp(a.0));
+    latest.truncate(LIMIT);
+    latest
+        .into_par_iter()
+        .map(|(updated, update)| match update {
+            Update::Release(i) => {
+                let r = releases[i].head;
+                Entry {
+                    id: format!("{base}releases/{}/", r.version),
+                    title: format!("Release {}: {} ({})", r.version, r.title, r.state_label),
+                    link: format!("{base}releases/{}/", r.version),
+                    updated: updated.to_string(),
+                    summary: strip_tags(&notes(i)),
+                }
+            }
+            Update::Event(i, j) => {
+                let (incident, e) = (&incidents[i], &incidents[i].timeline[j]);
+                Entry {
+                    id: format!("{base}incidents/{}/#event-{}", incident.id, e.id),
+                    title: format!("{}: {}", incident.title, e.title),
+                    link: format!("{base}incidents/{}/#event-{}", incident.id, e.id),
+                    updated: updated.to_string(),
+                    summary: e.text.clone(),
+                }
+            }
+        })
+        .collect()
 }
 
 /// The feed document.
@@ -87,19 +119,8 @@ pub fn render(title: &str, base: &str, entries: &[Entry], fallback: &str) -> Str
     s.push_str("feed.xml\"/>\n  <author><name>");
     esc(&mut s, title);
     s.push_str("</name></author>\n");
-    // Entries are written in parallel runs, then joined in order.
-    let runs: Vec<String> = entries
-        .par_chunks(256)
-        .map(|run| {
-            let mut s = String::with_capacity(run.len() * 330);
-            for e in run {
-                entry(&mut s, e);
-            }
-            s
-        })
-        .collect();
-    for run in runs {
-        s.push_str(&run);
+    for e in entries {
+        entry(&mut s, e);
     }
     s.push_str("</feed>\n");
     s
@@ -187,5 +208,80 @@ mod tests {
         let mut nothing = String::new();
         esc(&mut nothing, "");
         assert_eq!(nothing, "");
+    }
+
+    fn head(version: String) -> ReleaseHead {
+        ReleaseHead {
+            version,
+            kind: "minor".into(),
+            title: "T".into(),
+            date: None,
+            state: "deployed",
+            state_label: "Deployed",
+            window_start: None,
+            window_end: None,
+            window_start_iso: None,
+            components: vec![],
+            approved: 5,
+            incidents: vec![],
+            fixes: None,
+            blockers: vec![],
+            in_flight: false,
+            upcoming: false,
+        }
+    }
+
+    #[test]
+    fn the_feed_holds_the_latest_updates_and_asks_notes_of_those_only() {
+        // 70 releases: one a day, every tenth unsigned (the fallback time,
+        // after all the others), and two on the same day as their neighbour.
+        let heads: Vec<ReleaseHead> = (0..70).map(|i| head(format!("1.{i}.0"))).collect();
+        let items: Vec<ReleaseItem> = heads
+            .iter()
+            .enumerate()
+            .map(|(i, head)| ReleaseItem {
+                head,
+                updated: match i {
+                    _ if i % 10 == 9 => String::new(),
+                    31 | 32 => "2026-02-01T00:00:00Z".into(),
+                    _ => format!("2026-{:02}-{:02}T00:00:00Z", 1 + i / 28, 1 + i % 28),
+                },
+            })
+            .collect();
+        let asked = std::sync::Mutex::new(Vec::new());
+        let entries = entries(
+            "https://x.example/",
+            &items,
+            &[],
+            "2027-01-01T00:00:00Z",
+            |i| {
+                asked.lock().unwrap().push(i);
+                format!("<p>notes of {i}</p>")
+            },
+        );
+        assert_eq!(entries.len(), LIMIT);
+        let versions: Vec<&str> = entries
+            .iter()
+            .map(|e| {
+                e.id.trim_start_matches("https://x.example/releases/")
+                    .trim_end_matches('/')
+            })
+            .collect();
+        // The unsigned ones first (the fallback time, in their order), then newest first.
+        assert_eq!(
+            &versions[..7],
+            [
+                "1.9.0", "1.19.0", "1.29.0", "1.39.0", "1.49.0", "1.59.0", "1.69.0"
+            ]
+        );
+        assert_eq!(&versions[7..10], ["1.68.0", "1.67.0", "1.66.0"]);
+        // Of two updates at the same time, the one listed first stays first.
+        let at = |v: &str| versions.iter().position(|x| *x == v).unwrap();
+        assert_eq!(at("1.31.0") + 1, at("1.32.0"));
+        assert!(!versions.contains(&"1.0.0"), "the oldest are left out");
+        let mut asked = asked.into_inner().unwrap();
+        asked.sort();
+        assert_eq!(asked.len(), LIMIT, "notes are made for the entries only");
+        assert!(entries.iter().all(|e| e.summary.starts_with("notes of ")));
     }
 }

@@ -551,8 +551,6 @@ fn render_with(
         .collect();
     lap("· page setup");
     let progress = crate::progress::Progress::new("rendering pages", Some(pages.len() as u64));
-    // The first release-notes section of each release, for the feed.
-    let notes = std::sync::Mutex::new(std::collections::HashMap::new());
     pages
         .into_par_iter()
         .try_for_each(|(path, template, page_title, data)| {
@@ -571,11 +569,6 @@ fn render_with(
                     .tera
                     .render(template, &ctx.tera())
                     .map_err(|e| theme::template_error(&e))
-            };
-            let note = |version: &str, first: String| {
-                if only.is_none() {
-                    notes.lock().unwrap_or_else(|e| e.into_inner()).insert(version.to_string(), first);
-                }
             };
             // A release page is keyed on what it is made from (its view,
             // its records' blob ids, ...), so a kept one is recognised
@@ -607,7 +600,6 @@ fn render_with(
                                 "{path} was kept on unchanged inputs but renders differently now: its key misses an input"
                             );
                         }
-                        note(&r.version, b.first_note(r));
                         return Ok(());
                     }
                     Some(key)
@@ -621,7 +613,12 @@ fn render_with(
                 Data::Incidents => Own::Incidents(&incidents),
                 Data::Release(i) => {
                     let full = b.release(views[i]);
-                    note(&views[i].version, full.notes.first().map(|n| n.html.clone()).unwrap_or_default());
+                    // The feed takes a release's first note alone (see below).
+                    debug_assert_eq!(
+                        b.first_note(views[i]),
+                        full.notes.first().map(|n| n.html.clone()).unwrap_or_default(),
+                        "{path}: the feed's note is not the page's first"
+                    );
                     Own::Release(Box::new(full))
                 }
                 Data::Incident(i) => Own::Incident(i),
@@ -658,13 +655,11 @@ fn render_with(
     if only.is_some() {
         return Ok(());
     }
-    let notes = notes.into_inner().unwrap_or_else(|e| e.into_inner());
     let items: Vec<feed::ReleaseItem> = views
         .par_iter()
         .zip(&releases)
         .map(|(r, summary)| feed::ReleaseItem {
             head: &summary.head,
-            notes_html: notes.get(&r.version).map_or("", String::as_str),
             updated: r
                 .deployment
                 .as_ref()
@@ -680,7 +675,9 @@ fn render_with(
         })
         .collect();
     let fallback = now.to_rfc3339();
-    let entries = feed::entries(&base_url, &items, &incidents, &fallback);
+    let entries = feed::entries(&base_url, &items, &incidents, &fallback, |i| {
+        b.first_note(views[i])
+    });
     emit(
         "feed.xml".into(),
         feed::render(&title, &base_url, &entries, &fallback).into_bytes(),
@@ -699,7 +696,7 @@ fn render_with(
         // The process ends after this build: leave the summaries, feed
         // entries and notes to the system rather than free them one by one.
         std::mem::forget((items, entries));
-        std::mem::forget((b, releases, incidents, notes, sitemap));
+        std::mem::forget((b, releases, incidents, sitemap));
     }
     Ok(())
 }
