@@ -694,7 +694,7 @@ fn render_with(
     lap("· sitemap, statics");
     if checked.one_shot() {
         // The process ends after this build: leave the summaries, feed
-        // entries and notes to the system rather than free them one by one.
+        // items and sitemap to the system rather than free them one by one.
         std::mem::forget((items, entries));
         std::mem::forget((b, releases, incidents, sitemap));
     }
