@@ -13,8 +13,12 @@ use serde::ser::{self, Serialize};
 
 /// Appends `value`'s form to `out`.
 pub fn write(value: &impl Serialize, out: &mut Vec<u8>) {
-    // Writing to a vector cannot fail, and no page input refuses to serialise.
-    let _ = value.serialize(&mut Form(out));
+    // Writing to a vector cannot fail; a value whose own Serialize fails
+    // would leave its form cut short (and able to equal another's), so
+    // that stops the build, as it did when keys were CBOR.
+    value
+        .serialize(&mut Form(out))
+        .expect("page inputs serialise");
 }
 
 mod tag {
