@@ -14,7 +14,7 @@ use crate::git::identity::{Identities, Judged};
 use crate::git::provenance::{History, Paths};
 use crate::git::repo::GitRepo;
 use crate::git::tree::Scope;
-use crate::model::{Origin, Status};
+use crate::model::Status;
 use crate::rules::{self, Ctx};
 use crate::time::Instant;
 use rayon::prelude::*;
@@ -70,10 +70,7 @@ impl Checked {
 /// keeps checking, frees them as each check ends.)
 pub(crate) struct Leftovers {
     _history: Arc<History>,
-    _origins: HashMap<String, Origin>,
-    _rosters: HashMap<String, Arc<crate::content::roster::Roster>>,
-    _paths: (Vec<String>, Vec<String>),
-    _judged: HashMap<git2::Oid, Judged>,
+    _judged: Vec<Judged>,
 }
 
 /// Resolves the project root from an option or the working directory.
@@ -165,33 +162,33 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     };
     clock.lap("load + walk");
 
-    // The records whose text is what HEAD holds (each repository path made
-    // once). Paths, lookups and blob ids in parallel; git itself is asked
-    // (on this thread) only about texts that differ from HEAD's blob.
+    // The records whose text is what HEAD holds, with the last commit that
+    // changed each. Paths, lookups and blob ids in parallel; git itself is
+    // asked (on this thread) only about texts that differ from HEAD's blob.
     let prefix = git.root_prefix.as_str();
     let records: Vec<(&str, &crate::content::frontmatter::Document)> = content.records().collect();
-    let looked: Vec<(String, String, Option<git2::Oid>, bool)> = records
+    let looked: Vec<(Option<git2::Oid>, Option<git2::Oid>, bool)> = records
         .par_iter()
         .map(|(p, doc)| {
-            let rp = crate::git::repo::repo_path(prefix, p);
-            let head = history.files.get(&rp).copied();
+            let rp = repo_path(prefix, p);
+            let (head, last) = (history.files.get(&*rp), history.last.get(&*rp));
             // Hashed even when HEAD has no such file: the texts cache keeps it.
             let blob = doc.blob_id();
-            let same = head.is_some_and(|h| h == blob);
-            (p.to_string(), rp, head, same)
+            let same = head.is_some_and(|h| *h == blob);
+            (head.copied(), last.copied(), same)
         })
         .collect();
-    let (committed, repo_paths): (Vec<String>, Vec<String>) = looked
+    let (committed, lasts): (Vec<&str>, Vec<Option<git2::Oid>>) = looked
         .into_iter()
         .zip(&records)
-        .filter(|((_, rp, head, same), (_, doc))| {
+        .filter(|((head, _, same), (p, doc))| {
             *same
                 || head.is_some_and(|h| git.blob_reads_as(h, &doc.text))
                 // A file that could not be read as text (bad UTF-8, too big)
                 // has no text to compare: git's status of the file decides.
-                || (head.is_some() && doc.text.is_empty() && git.is_unchanged(rp))
+                || (head.is_some() && doc.text.is_empty() && git.is_unchanged(&repo_path(prefix, p)))
         })
-        .map(|((p, rp, ..), _)| (p, rp))
+        .map(|((_, last, _), (p, _))| (*p, last))
         .unzip();
     // The texts cache, with the blob ids just computed, for the next run.
     if let Some(texts) = texts {
@@ -207,47 +204,64 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     let root = mainline.last().copied();
     identities.trust_root(root);
     // Each committed record's last commit, judged once (serve keeps
-    // judgements between runs).
-    let lasts: Vec<Option<git2::Oid>> = repo_paths
-        .par_iter()
-        .map(|rp| history.last.get(rp).copied())
+    // judgements between runs): the distinct commits in the order of their
+    // bytes (the same order as `Oid`'s, without a call into libgit2 for
+    // each of the million comparisons), and for each record the place of
+    // its commit among them.
+    let mut by_commit: Vec<(git2::Oid, u32)> = lasts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, last)| Some(((*last)?, i as u32)))
         .collect();
-    let mut distinct: Vec<git2::Oid> = lasts.iter().flatten().copied().collect();
-    // By their bytes: the same order as `Oid`'s, without a call into
-    // libgit2 for each of the million comparisons.
-    distinct.par_sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-    distinct.dedup_by(|a, b| a.as_bytes() == b.as_bytes());
-    let mut judged: HashMap<git2::Oid, Judged> = HashMap::with_capacity(distinct.len());
-    let mut fresh = Vec::new();
-    for commit in distinct {
-        match opts.signers.as_ref().and_then(|k| k.get(root, commit)) {
-            Some(known) => {
-                judged.insert(commit, known);
+    by_commit.par_sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut distinct: Vec<git2::Oid> = Vec::new();
+    let mut slot = vec![u32::MAX; committed.len()];
+    for (commit, record) in &by_commit {
+        if distinct
+            .last()
+            .is_none_or(|d| d.as_bytes() != commit.as_bytes())
+        {
+            distinct.push(*commit);
+        }
+        slot[*record as usize] = (distinct.len() - 1) as u32;
+    }
+    drop(by_commit);
+    let mut judged: Vec<Option<Judged>> = distinct
+        .iter()
+        .map(|&c| opts.signers.as_ref().and_then(|k| k.get(root, c)))
+        .collect();
+    let fresh: Vec<git2::Oid> = distinct
+        .iter()
+        .zip(&judged)
+        .filter(|(_, j)| j.is_none())
+        .map(|(c, _)| *c)
+        .collect();
+    let mut made = identities.judged_many(&fresh)?.into_iter();
+    for (commit, j) in distinct.iter().zip(&mut judged) {
+        if j.is_none() {
+            let known = made.next().expect("one judgement per fresh commit");
+            if let Some(k) = &opts.signers {
+                k.put(root, *commit, known.0.clone(), known.1.clone());
             }
-            None => fresh.push(commit),
+            *j = Some(known);
         }
     }
-    for (commit, known) in fresh.iter().zip(identities.judged_many(&fresh)?) {
-        if let Some(k) = &opts.signers {
-            k.put(root, *commit, known.0.clone(), known.1.clone());
+    let judged: Vec<Judged> = judged
+        .into_iter()
+        .map(|j| j.expect("every distinct commit judged"))
+        .collect();
+    // Each committed record's judgement, by its path.
+    let mut by_path: HashMap<&str, &Judged> = HashMap::with_capacity(committed.len());
+    for (&p, &s) in committed.iter().zip(&slot) {
+        if let Some(known) = judged.get(s as usize) {
+            by_path.insert(p, known);
         }
-        judged.insert(*commit, known);
     }
-    // Two maps by record path, made side by side.
-    let (origins, rosters) = rayon::join(
-        || {
-            by_record(&committed, &lasts, &judged, |(s, _)| {
-                Origin::Committed(s.clone())
-            })
-        },
-        || by_record(&committed, &lasts, &judged, |(_, r)| r.clone()),
-    );
     let ctx = Ctx {
         content: &content,
         playbook: &content.playbook,
         roster: &content.roster,
-        origins: &origins,
-        rosters: &rosters,
+        judged: &by_path,
         root_prefix: &git.root_prefix,
         repo: rules::Repo::new(git.repo.path()),
         graph: &history.graph,
@@ -265,29 +279,19 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         repo_prefix: git.root_prefix.clone(),
         _leftovers: opts.one_shot.then_some(Leftovers {
             _history: history,
-            _origins: origins,
-            _rosters: rosters,
-            _paths: (committed, repo_paths),
             _judged: judged,
         }),
     })
 }
 
-/// What `f` makes of the judgement of each committed record's last commit,
-/// by the record's path.
-fn by_record<T>(
-    paths: &[String],
-    lasts: &[Option<git2::Oid>],
-    judged: &HashMap<git2::Oid, Judged>,
-    f: impl Fn(&Judged) -> T,
-) -> HashMap<String, T> {
-    let mut map = HashMap::with_capacity(paths.len());
-    for (p, last) in paths.iter().zip(lasts) {
-        if let Some(known) = last.and_then(|c| judged.get(&c)) {
-            map.insert(p.clone(), f(known));
-        }
+/// A project path as a repository path, borrowed when they are the same
+/// (the project at the top of its repository).
+fn repo_path<'p>(prefix: &str, path: &'p str) -> std::borrow::Cow<'p, str> {
+    if prefix.is_empty() {
+        std::borrow::Cow::Borrowed(path)
+    } else {
+        std::borrow::Cow::Owned(crate::git::repo::repo_path(prefix, path))
     }
-    map
 }
 
 /// Phase timings on stderr when `BATON_TIMINGS` is set (for benchmarks).

@@ -167,10 +167,14 @@ impl<'g> Identities<'g> {
     /// The signer of a commit and the roster it was judged by (the one in
     /// its first parent), found together.
     pub fn judged(&mut self, commit: Oid) -> Result<Judged, Fatal> {
-        Ok(self
+        let judged = self
             .judged_many(&[commit])?
             .pop()
-            .expect("one judgement per commit"))
+            .expect("one judgement per commit");
+        self.signers
+            .entry(commit)
+            .or_insert_with(|| judged.0.clone());
+        Ok(judged)
     }
 
     /// The signers of `commits` and the rosters they were judged by, in
@@ -178,51 +182,62 @@ impl<'g> Identities<'g> {
     /// regime's .mailmap) is found first, one commit after another, from
     /// caches that few distinct rosters and authors fill; the signers are
     /// then made in parallel. A commit given twice is judged twice, alike.
+    /// (Signers made here are not kept for later calls: the one caller of
+    /// many commits asks about each once.)
     pub fn judged_many(&mut self, commits: &[Oid]) -> Result<Vec<Judged>, Fatal> {
         enum Plan {
             Known(Arc<Signer>),
             /// The author after the mailmap (an index into `authors`), if any.
             New(Option<usize>),
         }
-        // What the walk knows of each commit, looked up in parallel (the
-        // regimes themselves are few, and made one after another).
-        let (walked, known) = (self.walked, &self.known);
-        let ids: Vec<Option<Ids>> = commits
+        // What the walk knows of each commit, looked up once, in parallel
+        // (the regimes themselves are few, and made one after another).
+        let walked = self.walked;
+        let infos: Vec<Option<&'g CommitInfo>> = commits
             .par_iter()
-            .map(|c| known_in(walked, known, c).map(Ids::of))
+            .map(|c| walked.and_then(|w| w.get(c)))
             .collect();
         let mut plans = Vec::with_capacity(commits.len());
         let mut authors: Vec<(String, String)> = Vec::new();
-        let mut author_ids: HashMap<(Oid, String, String), usize> = HashMap::new();
-        for (&commit, ids) in commits.iter().zip(ids) {
-            let regime = match ids {
-                Some(ids) => self.regime_of(commit, ids)?,
+        let mut author_ids: HashMap<(Oid, &'g str, &'g str), usize> = HashMap::new();
+        for (&commit, walked) in commits.iter().zip(&infos) {
+            let regime = match walked.or_else(|| self.known.get(&commit)) {
+                Some(info) => self.regime_of(commit, Ids::of(info))?,
                 None => self.regime_before(commit)?,
             };
             if let Some(s) = self.signers.get(&commit) {
                 plans.push((regime.roster, Plan::Known(s.clone())));
                 continue;
             }
-            let author = regime.mailmap.as_ref().map(|(id, m)| {
-                let info = self
-                    .known(&commit)
-                    .expect("regime_before reads the author record of every commit it judges");
-                let key = (*id, info.name.clone(), info.email.clone());
-                *author_ids.entry(key).or_insert_with(|| {
+            // Each distinct author of the walked commits is resolved once
+            // (commits read since, few, each on their own).
+            let author = regime.mailmap.as_ref().map(|(id, m)| match walked {
+                Some(info) => *author_ids
+                    .entry((*id, info.name.as_str(), info.email.as_str()))
+                    .or_insert_with(|| {
+                        authors.push(resolve(m, info));
+                        authors.len() - 1
+                    }),
+                None => {
+                    let info = self
+                        .known
+                        .get(&commit)
+                        .expect("regime_before reads the author record of every commit it judges");
                     authors.push(resolve(m, info));
                     authors.len() - 1
-                })
+                }
             });
             plans.push((regime.roster, Plan::New(author)));
         }
-        let (walked, known) = (self.walked, &self.known);
+        let known = &self.known;
         let judged: Vec<Judged> = plans
             .into_par_iter()
-            .zip(commits)
-            .map(|((roster, plan), &commit)| match plan {
+            .zip(commits.par_iter().zip(infos))
+            .map(|((roster, plan), (&commit, walked))| match plan {
                 Plan::Known(s) => (s, roster),
                 Plan::New(author) => {
-                    let info = known_in(walked, known, &commit)
+                    let info = walked
+                        .or_else(|| known.get(&commit))
                         .expect("every commit's author was read above");
                     let (name, email) = match author {
                         Some(i) => authors[i].clone(),
@@ -232,9 +247,6 @@ impl<'g> Identities<'g> {
                 }
             })
             .collect();
-        for (s, _) in &judged {
-            self.signers.entry(s.commit).or_insert_with(|| s.clone());
-        }
         Ok(judged)
     }
 

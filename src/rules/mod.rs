@@ -20,7 +20,7 @@ use crate::content::Content;
 use crate::content::roster::Roster;
 use crate::error::Fatal;
 use crate::finding::Finding;
-use crate::git::identity::{Identities, Signer};
+use crate::git::identity::{Identities, Judged, Signer};
 use crate::git::provenance::GuardedChange;
 use crate::model::{Origin, Status, Step};
 use crate::playbook::Playbook;
@@ -32,15 +32,15 @@ pub struct Ctx<'a> {
     pub content: &'a Content,
     pub playbook: &'a Playbook,
     pub roster: &'a Roster,
-    /// Where each record file stands in git, by project path.
-    pub origins: &'a HashMap<String, Origin>,
+    /// Who signed each committed record file (its last commit's signer)
+    /// and the roster they were judged by (the one before that commit), by
+    /// project path. Files not in it are pending.
+    pub judged: &'a HashMap<&'a str, &'a Judged>,
     /// The project root relative to the work tree: `""` or `"sub/dir"`.
     pub root_prefix: &'a str,
     /// The repository, for the few questions the history walk does not
     /// answer (signatures, ancestry the graph does not hold).
     pub repo: Repo,
-    /// The roster each committed record is judged by (before its commit), by path.
-    pub rosters: &'a HashMap<String, std::sync::Arc<Roster>>,
     /// The commit graph from the history walk.
     pub graph: &'a crate::git::graph::CommitGraph,
     /// The errors found while loading, by path (see [`load_errors`]).
@@ -115,22 +115,24 @@ impl Ctx<'_> {
     pub fn step(&self, path: &str) -> Step {
         Step {
             path: path.to_string(),
-            origin: self.origins.get(path).cloned().unwrap_or(Origin::Pending),
+            origin: self
+                .judged
+                .get(path)
+                .map_or(Origin::Pending, |(s, _)| Origin::Committed(s.clone())),
         }
     }
 
     pub fn signer(&self, path: &str) -> Option<&Signer> {
-        match self.origins.get(path)? {
-            Origin::Committed(s) => Some(s),
-            Origin::Pending => None,
-        }
+        self.judged.get(path).map(|(s, _)| s.as_ref())
     }
 
     /// The roster a record's people and roles are judged by: the one before
     /// the record's commit, so removing someone from team.yaml later does not
     /// break old records; today's roster for records not yet committed.
     pub fn roster_for(&self, path: &str) -> &Roster {
-        self.rosters.get(path).map_or(self.roster, |r| r.as_ref())
+        self.judged
+            .get(path)
+            .map_or(self.roster, |(_, r)| r.as_ref())
     }
 
     /// Whether a record exists and is committed (pending records never count).
