@@ -92,6 +92,18 @@ impl CommitGraph {
         if self.generation[c as usize] <= floor {
             return Some(false);
         }
+        // Along a chain of single parents (most of any history), one step
+        // at a time; a search only from the first merge on.
+        let mut c = c;
+        while let [p] = self.parents[c as usize][..] {
+            if p == a {
+                return Some(true);
+            }
+            if self.generation[p as usize] <= floor {
+                return Some(false);
+            }
+            c = p;
+        }
         let mut seen = HashSet::new();
         seen.insert(c);
         let mut stack = vec![c];
@@ -115,6 +127,47 @@ mod tests {
 
     fn id(n: u8) -> Oid {
         Oid::from_bytes(&[n; 20]).unwrap()
+    }
+
+    /// Chains, merges of long and short branches, and a second root: the
+    /// walk's answer (chains stepped along, searches from merges) is what
+    /// a plain search of every parent finds, for every pair.
+    #[test]
+    fn descends_is_what_a_plain_search_finds() {
+        let parents_of = |i: u8| -> Vec<u8> {
+            match i {
+                0 | 23 => vec![],
+                i if i % 7 == 0 && i > 10 => vec![i - 1, i - 9],
+                i if i % 13 == 0 && i > 23 => vec![i - 1, 23],
+                i => vec![i - 1],
+            }
+        };
+        let n = 60u8;
+        let commits: Vec<(Oid, Vec<Oid>)> = (0..n)
+            .rev()
+            .map(|i| (id(i), parents_of(i).into_iter().map(id).collect()))
+            .collect();
+        let g = CommitGraph::from_topological(&commits);
+        assert!(g.is_topological());
+        let ancestors = |c: u8| {
+            let (mut seen, mut stack) = (std::collections::BTreeSet::new(), parents_of(c));
+            while let Some(x) = stack.pop() {
+                if seen.insert(x) {
+                    stack.extend(parents_of(x));
+                }
+            }
+            seen
+        };
+        for c in 0..n {
+            let of_c = ancestors(c);
+            for a in 0..n {
+                assert_eq!(
+                    g.descends(id(c), id(a)),
+                    Some(of_c.contains(&a)),
+                    "{c} from {a}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -18,8 +18,6 @@ pub fn judge(
 ) -> Vec<Finding> {
     let mut found = Vec::new();
     for item in items.iter().filter(|i| security || !i.security_only) {
-        let mut at: Vec<&str> = section.to_vec();
-        at.push(&item.id);
         let problem = match list.get(&item.id) {
             None => Some(format!("`{}` ({}) is not answered", item.id, item.label)),
             Some(Check::Done(true)) => None,
@@ -42,6 +40,8 @@ pub fn judge(
         };
         if let Some(p) = problem {
             let line = if list.contains_key(&item.id) {
+                let mut at: Vec<&str> = section.to_vec();
+                at.push(&item.id);
                 doc.line_of(&at)
             } else {
                 doc.line_of(section)
