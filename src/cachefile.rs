@@ -141,6 +141,11 @@ pub fn sweep(file: &Path, kind: &str) {
     }
 }
 
+/// Where in a [`Carry`] the next key asked for is likely to be (see
+/// [`Carry::reuse_near`]); only a guess, checked before it is used.
+#[derive(Debug, Default)]
+pub struct Near(std::cell::Cell<usize>);
+
 /// What a run takes from its cache and hands to the next: the entries the
 /// last run kept, which of them this run used, and what it made afresh.
 /// The next run's cache holds exactly the used and the fresh entries, so
@@ -177,10 +182,26 @@ impl<K: Ord, V> Carry<K, V> {
         K: std::borrow::Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        let at = self
-            .kept
-            .binary_search_by(|(k, ..)| k.borrow().cmp(key))
-            .ok()?;
+        self.reuse_near(key, &Near::default(), fits)
+    }
+
+    /// [`Self::reuse`], trying first the entry after the one last found
+    /// through `near`: for a caller that asks for keys in their order (the
+    /// files of one folder), one comparison each instead of a search.
+    pub fn reuse_near<Q>(&self, key: &Q, near: &Near, fits: impl FnOnce(&V) -> bool) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let guess = near.0.get();
+        let at = match self.kept.get(guess) {
+            Some((k, ..)) if k.borrow().cmp(key).is_eq() => guess,
+            _ => self
+                .kept
+                .binary_search_by(|(k, ..)| k.borrow().cmp(key))
+                .ok()?,
+        };
+        near.0.set(at + 1);
         let (_, v, used) = &self.kept[at];
         if !fits(v) {
             return None;
@@ -341,6 +362,32 @@ mod tests {
             assert_eq!(&read(&file).unwrap()[..], b"newer");
         }
         assert!(read(&tmp.path().join("missing")).is_none());
+    }
+
+    /// A guess of where a key is finds it when right, and is only a
+    /// guess when wrong: every key is found, or not, as a search would.
+    #[test]
+    fn a_near_guess_never_changes_what_is_found() {
+        let keys = ["a", "b", "c", "d"];
+        let carry = Carry::new(keys.iter().enumerate().map(|(i, k)| (k.to_string(), i)));
+        let near = Near::default();
+        // In order: each found right after the one before.
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(carry.reuse_near(*k, &near, |_| true), Some(&i));
+            assert_eq!(near.0.get(), i + 1);
+        }
+        // Past the end, backwards, skipping, and keys not kept.
+        for (k, want) in [("c", Some(2)), ("a", Some(0)), ("d", Some(3)), ("b", Some(1))] {
+            assert_eq!(carry.reuse_near(k, &near, |_| true), want.as_ref(), "{k}");
+        }
+        near.0.set(usize::MAX);
+        assert_eq!(carry.reuse_near("c", &near, |_| true), Some(&2));
+        for k in ["", "bb", "z"] {
+            assert_eq!(carry.reuse_near(k, &near, |_| true), None, "{k}");
+        }
+        // A guess that lands on the key still asks whether it fits.
+        near.0.set(1);
+        assert_eq!(carry.reuse_near("b", &near, |v| *v == 99), None);
     }
 
     #[test]

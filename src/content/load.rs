@@ -419,6 +419,8 @@ fn load_folder(root: &Path, dir: &Path, texts: Option<&super::texts::Texts>) -> 
         walk(dir, Some(&meta), texts.map(|t| (root, t)), &mut entries);
     }
     let steps = entries.into_iter().flat_map(|entry| walk_step(root, entry));
+    // The folder's files come in path order, as the texts cache keeps them.
+    let near = crate::cachefile::Near::default();
     for step in steps {
         let (relpath, path, meta) = match step {
             Step::Found(f) => {
@@ -430,7 +432,7 @@ fn load_folder(root: &Path, dir: &Path, texts: Option<&super::texts::Texts>) -> 
         // Where the record belongs decides how it is parsed and where it goes.
         let parts: Vec<&str> = relpath.split('/').skip(1).collect();
         let slot = classify(&parts);
-        let (loaded, found) = parse_file(&relpath, slot, &path, meta.as_ref(), texts);
+        let (loaded, found) = parse_file(&relpath, slot, &path, meta.as_ref(), texts, &near);
         out.found.extend(found);
         match (slot, loaded) {
             (Slot::Release(v, _) | Slot::Signoff(v, _), loaded) => {
@@ -692,10 +694,11 @@ fn parse_file(
     path: &Path,
     meta: Option<&fs::Metadata>,
     texts: Option<&super::texts::Texts>,
+    near: &crate::cachefile::Near,
 ) -> (Loaded, Vec<Finding>) {
     let mut f = Vec::new();
     let read = match texts {
-        Some(t) => t.read(relpath, path, meta),
+        Some(t) => t.read(relpath, path, meta, near),
         None => read_text(path).map(|text| super::texts::Read {
             text: text.into(),
             front: None,

@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use git2::Oid;
 
 use super::frontmatter::Document;
-use crate::cachefile::{Carry, Reader, lock, put_bytes, put_stamp, put_u32, seal, unseal};
+use crate::cachefile::{Carry, Near, Reader, lock, put_bytes, put_stamp, put_u32, seal, unseal};
 
 /// The first bytes of the file; the digit is the format version.
 const MAGIC: &[u8] = b"baton texts cache 6\n";
@@ -91,12 +91,14 @@ impl Texts {
     /// The text of the record at `relpath` (project path) and `path` (on
     /// disk), whose metadata is `meta` when the caller has it: the kept
     /// text (and its front matter's value) if the file is unchanged, else
-    /// read now.
+    /// read now. `near` guesses where the record is among the kept ones
+    /// (see [`Near`]): one per folder, whose files are read in path order.
     pub fn read(
         &self,
         relpath: &str,
         path: &Path,
         meta: Option<&std::fs::Metadata>,
+        near: &Near,
     ) -> Result<Read, String> {
         let looked;
         let meta = match meta {
@@ -108,7 +110,9 @@ impl Texts {
         };
         let before = meta.filter(|m| m.file_type().is_file()).and_then(stamp);
         if let Some(s) = before
-            && let Some((_, text, front, blob)) = self.texts.reuse(relpath, |(kept, ..)| *kept == s)
+            && let Some((_, text, front, blob)) =
+                self.texts
+                    .reuse_near(relpath, near, |(kept, ..)| *kept == s)
         {
             if blob.is_none() {
                 self.unhashed.store(true, Ordering::Relaxed);
@@ -373,7 +377,9 @@ mod tests {
         // Files changed in the last two seconds are never kept.
         std::thread::sleep(std::time::Duration::from_millis(2100));
         let texts = Texts::open(cache.clone());
-        let read = texts.read("content/r.md", &record, None).unwrap();
+        let read = texts
+            .read("content/r.md", &record, None, &Near::default())
+            .unwrap();
         assert!(read.fresh && read.blob.is_none());
         let doc = crate::content::frontmatter::split(read.text).unwrap();
         let id = doc.blob_id();
@@ -385,7 +391,9 @@ mod tests {
         texts.save([("content/r.md", &doc)]);
 
         let texts = Texts::open(cache);
-        let kept = texts.read("content/r.md", &record, None).unwrap();
+        let kept = texts
+            .read("content/r.md", &record, None, &Near::default())
+            .unwrap();
         assert!(!kept.fresh);
         assert_eq!(
             kept.blob,
