@@ -377,7 +377,12 @@ mod tests {
             assert_eq!(near.0.get(), i + 1);
         }
         // Past the end, backwards, skipping, and keys not kept.
-        for (k, want) in [("c", Some(2)), ("a", Some(0)), ("d", Some(3)), ("b", Some(1))] {
+        for (k, want) in [
+            ("c", Some(2)),
+            ("a", Some(0)),
+            ("d", Some(3)),
+            ("b", Some(1)),
+        ] {
             assert_eq!(carry.reuse_near(k, &near, |_| true), want.as_ref(), "{k}");
         }
         near.0.set(usize::MAX);

@@ -64,7 +64,7 @@ impl PageCtx<'_> {
     /// keyed on the form tera renders.
     pub fn key(&self, theme: &theme::Theme, template: &str) -> git2::Oid {
         let mut key = crate::digest::Key::new();
-        key.update(b"page context 2\0");
+        key.update(b"page context 3\0");
         key.update(theme.id.as_bytes());
         key.update(template.as_bytes());
         key.update(&[0]);
@@ -82,7 +82,7 @@ impl PageCtx<'_> {
 /// the theme, the template and `shared` (what each such page reads alike).
 pub fn shared_key(theme: &theme::Theme, template: &str, shared: &impl Serialize) -> git2::Oid {
     let mut key = crate::digest::Key::new();
-    key.update(b"shared page inputs 2\0");
+    key.update(b"shared page inputs 3\0");
     key.update(theme.id.as_bytes());
     key.update(template.as_bytes());
     key.update(&[0]);
@@ -101,7 +101,7 @@ pub fn release_key(
     inputs: &view::ReleaseInputs<'_>,
 ) -> git2::Oid {
     let mut key = crate::digest::Key::new();
-    key.update(b"release page inputs 2\0");
+    key.update(b"release page inputs 3\0");
     key.update(shared.as_bytes());
     form_into(&mut key, &(root, page, inputs));
     key.finish()

@@ -8,6 +8,14 @@
 //! so it is as exact as CBOR, which keys used before; it is several times
 //! quicker to write, since it is only ever hashed, never read: no minimal
 //! integer widths, no I/O layer, one buffer.
+//!
+//! Structs and enums are written with their type's name, but a field
+//! without its name and a variant by its index alone: a struct's fields
+//! come in the one order its type serialises them (each field present or
+//! skipped, in its place), and a variant's index names it within its enum.
+//! So values of one type share a form only if they are equal as serde
+//! data, and a page's key, taken of values of the types this baton (whose
+//! id every key holds) gives it, spends no bytes on names it repeats.
 
 use serde::ser::{self, Serialize};
 
@@ -96,11 +104,11 @@ impl Form<'_> {
         self.0.extend_from_slice(s);
     }
 
-    fn variant(&mut self, tag: u8, name: &str, index: u32, variant: &str) {
+    /// A variant: its enum's name and its index (see the module's doc).
+    fn variant(&mut self, tag: u8, name: &str, index: u32) {
         self.tag(tag);
         self.text(name.as_bytes());
         self.len(index.into());
-        self.text(variant.as_bytes());
     }
 }
 
@@ -191,9 +199,9 @@ impl<'a, 'b> ser::Serializer for &'a mut Form<'b> {
         self,
         name: &'static str,
         index: u32,
-        variant: &'static str,
+        _variant: &'static str,
     ) -> Result {
-        self.variant(tag::UNIT_VARIANT, name, index, variant);
+        self.variant(tag::UNIT_VARIANT, name, index);
         Ok(())
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
@@ -209,10 +217,10 @@ impl<'a, 'b> ser::Serializer for &'a mut Form<'b> {
         self,
         name: &'static str,
         index: u32,
-        variant: &'static str,
+        _variant: &'static str,
         value: &T,
     ) -> Result {
-        self.variant(tag::NEWTYPE_VARIANT, name, index, variant);
+        self.variant(tag::NEWTYPE_VARIANT, name, index);
         value.serialize(self)
     }
     fn serialize_seq(self, _: Option<usize>) -> std::result::Result<Self, Never> {
@@ -236,10 +244,10 @@ impl<'a, 'b> ser::Serializer for &'a mut Form<'b> {
         self,
         name: &'static str,
         index: u32,
-        variant: &'static str,
+        _variant: &'static str,
         _: usize,
     ) -> std::result::Result<Self, Never> {
-        self.variant(tag::TUPLE_VARIANT, name, index, variant);
+        self.variant(tag::TUPLE_VARIANT, name, index);
         Ok(self)
     }
     fn serialize_map(self, _: Option<usize>) -> std::result::Result<Self, Never> {
@@ -255,10 +263,10 @@ impl<'a, 'b> ser::Serializer for &'a mut Form<'b> {
         self,
         name: &'static str,
         index: u32,
-        variant: &'static str,
+        _variant: &'static str,
         _: usize,
     ) -> std::result::Result<Self, Never> {
-        self.variant(tag::STRUCT_VARIANT, name, index, variant);
+        self.variant(tag::STRUCT_VARIANT, name, index);
         Ok(self)
     }
 }
@@ -309,16 +317,15 @@ macro_rules! fields {
             type Error = Never;
             fn serialize_field<T: ?Sized + Serialize>(
                 &mut self,
-                key: &'static str,
+                // Known by its place (see the module's doc).
+                _key: &'static str,
                 value: &T,
             ) -> Result {
                 self.tag(tag::FIELD);
-                self.text(key.as_bytes());
                 value.serialize(&mut **self)
             }
-            fn skip_field(&mut self, key: &'static str) -> Result {
+            fn skip_field(&mut self, _: &'static str) -> Result {
                 self.tag(tag::SKIPPED);
-                self.text(key.as_bytes());
                 Ok(())
             }
             fn end(self) -> Result {
