@@ -707,10 +707,15 @@ fn parse_file(
         }),
     };
     let (text, mut front, blob, fresh) = match read {
-        Ok(r) => (Some(r.text), r.front, r.blob, r.fresh),
+        Ok(r) => (
+            Some(r.text),
+            r.front.map_or(parse::Front::Unknown, parse::Front::Kept),
+            r.blob,
+            r.fresh,
+        ),
         Err(why) => {
             f.push(Finding::new(Rule::ContentParse, relpath, 1, why));
-            (None, None, None, false)
+            (None, parse::Front::Unknown, None, false)
         }
     };
     macro_rules! parsed {
@@ -738,7 +743,7 @@ fn parse_file(
         Slot::Incident(..) => Loaded::Postmortem(parsed!(parse::record_with)),
         Slot::Skip | Slot::Unexpected => unreachable!("only records are parsed"),
     };
-    if let (Some(texts), Some(front), true) = (texts, &front, fresh) {
+    if let (Some(texts), parse::Front::Value(front), true) = (texts, &front, fresh) {
         texts.note_front(relpath, front);
     }
     (loaded, f)

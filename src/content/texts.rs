@@ -64,7 +64,8 @@ type Folder = (Stamp, Vec<ByteString>);
 /// A record's text, and its front matter's value when the cache kept it.
 pub struct Read {
     pub text: ByteString,
-    pub front: Option<serde_yaml::Value>,
+    /// Its front matter's value, in the binary form, when the cache kept it.
+    pub front: Option<Bytes>,
     /// The blob id of the record's text, when the cache kept it.
     pub blob: Option<Oid>,
     /// Read from the file this run and kept for the next (its value is
@@ -119,7 +120,7 @@ impl Texts {
             }
             return Ok(Read {
                 text: text.clone(),
-                front: super::values::decode(front),
+                front: (!front.is_empty()).then(|| front.clone()),
                 blob: *blob,
                 fresh: false,
             });
