@@ -71,6 +71,7 @@ impl Checked {
 pub(crate) struct Leftovers {
     _history: Arc<History>,
     _judged: Vec<Judged>,
+    _texts: Option<Texts>,
 }
 
 /// Resolves the project root from an option or the working directory.
@@ -155,7 +156,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         Ok(h) => h,
         Err(e) => {
             if let Some(texts) = texts.take() {
-                texts.save(content.records());
+                drop(texts.save(content.records()));
             }
             return Err(e);
         }
@@ -190,10 +191,9 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         })
         .map(|((_, last, _), (p, _))| (*p, last))
         .unzip();
-    // The texts cache, with the blob ids just computed, for the next run.
-    if let Some(texts) = texts {
-        texts.save(records.iter().copied());
-    }
+    // The texts cache, with the blob ids just computed, for the next run
+    // (unless unchanged: then handed back).
+    let unsaved = texts.and_then(|texts| texts.save(records.iter().copied()));
     clock.lap("committed");
     let mut identities = Identities::new(&git);
     identities.learn(&history.info);
@@ -280,6 +280,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         _leftovers: opts.one_shot.then_some(Leftovers {
             _history: history,
             _judged: judged,
+            _texts: unsaved,
         }),
     })
 }

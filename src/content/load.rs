@@ -630,8 +630,7 @@ fn walk_step(root: &Path, entry: Entry) -> Vec<Step> {
             ))];
         }
     };
-    let path = path.as_path();
-    let relpath = rel(root, path);
+    let relpath = rel(root, &path);
     let parts: Vec<&str> = relpath.split('/').skip(1).collect();
     if parts.iter().any(|p| p.starts_with('.')) {
         return Vec::new();
@@ -648,18 +647,17 @@ fn walk_step(root: &Path, entry: Entry) -> Vec<Step> {
         )];
     }
     let mut found = Vec::new();
-    let mut steps = Vec::new();
     if file_type.is_dir() {
         check_folder(&relpath, &parts, &mut found);
     } else {
         match classify(&parts) {
             Slot::Skip => {}
             Slot::Unexpected => unexpected(&relpath, &mut found),
-            _ => steps.push(Step::Record(relpath.clone(), path.to_path_buf(), meta)),
+            // A record: nothing found about it here.
+            _ => return vec![Step::Record(relpath, path, meta)],
         }
     }
-    steps.extend(found.into_iter().map(Step::Found));
-    steps
+    found.into_iter().map(Step::Found).collect()
 }
 
 /// One thing met while walking content/, in walk order.

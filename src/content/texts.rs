@@ -197,11 +197,16 @@ impl Texts {
 
     /// Writes the cache for the next run: the texts reused and read this
     /// run (files gone since are dropped), with the blob ids this run
-    /// computed of the records in `docs`. Nothing is written if nothing changed.
-    pub fn save<'d>(self, docs: impl IntoIterator<Item = (&'d str, &'d Document)>) {
-        let unhashed = self.unhashed.into_inner();
-        if !self.texts.changed() && !self.folders.changed() && !unhashed {
-            return;
+    /// computed of the records in `docs`. Nothing is written if nothing
+    /// changed: the cache is then handed back, for the caller to drop or,
+    /// when the process is about to end, to leave unfreed (its hundred
+    /// thousand entries each hold a share of one buffer).
+    pub fn save<'d>(self, docs: impl IntoIterator<Item = (&'d str, &'d Document)>) -> Option<Texts> {
+        if !self.texts.changed()
+            && !self.folders.changed()
+            && !self.unhashed.load(Ordering::Relaxed)
+        {
+            return Some(self);
         }
         let (entries, folders) = (self.texts.keep(), self.folders.keep());
         let blobs: HashMap<&str, Oid> = docs
@@ -237,6 +242,7 @@ impl Texts {
             }
         }
         crate::cachefile::store(&self.file, &seal(MAGIC, &body));
+        None
     }
 }
 

@@ -501,9 +501,7 @@ impl<'a> Builder<'a> {
 
     /// The files a release view was made from.
     fn files(&self, r: &ReleaseView) -> &ReleaseFiles {
-        self.content
-            .release(&r.version)
-            .expect("views come from content")
+        files_of(self.content, self.status, r)
     }
 
     fn head(&self, r: &ReleaseView, files: &ReleaseFiles) -> ReleaseHead {
@@ -952,9 +950,8 @@ impl<'a> Links<'a> {
             }
         }
         for r in &status.releases {
-            let fixes = content
-                .release(&r.version)
-                .and_then(ReleaseFiles::record)
+            let fixes = files_of(content, status, r)
+                .record()
                 .and_then(|x| x.incident.as_deref());
             if let Some(id) = fixes {
                 links.fixed_by.entry(id).or_default().push(r);
@@ -966,6 +963,21 @@ impl<'a> Links<'a> {
     /// The entries under `key` (none when it has none).
     fn of<T: Copy>(map: &HashMap<&str, Vec<T>>, key: &str) -> impl Iterator<Item = T> {
         map.get(key).into_iter().flatten().copied()
+    }
+}
+
+/// The files a release view of `status` was made from: the folder at
+/// the view's own place, as the check makes a view of each folder in
+/// order (looked up by version should that ever not hold), without
+/// parsing the version for a search.
+fn files_of<'c>(content: &'c Content, status: &Status, r: &ReleaseView) -> &'c ReleaseFiles {
+    let start = status.releases.as_ptr() as usize;
+    let at = (r as *const ReleaseView as usize).wrapping_sub(start) / size_of::<ReleaseView>().max(1);
+    match content.releases.get(at) {
+        Some(files) if files.version == r.version => files,
+        _ => content
+            .release(&r.version)
+            .expect("views come from content"),
     }
 }
 
