@@ -17,6 +17,7 @@ use crate::content::records::{
 };
 use crate::content::roster::Roster;
 use crate::content::site::Site;
+use crate::content::stat::{Base, Kind, Meta};
 use crate::error::Fatal;
 use crate::finding::{Finding, Rule, Severity};
 use crate::playbook::Playbook;
@@ -361,6 +362,8 @@ pub fn load_with(
         }
     }
     // A finding of the top two levels travels as a folder holding only it.
+    // The content folder held open, to stat what lies under it (see stat).
+    let base = texts.and_then(|_| Base::open(&dir));
     let progress =
         crate::progress::Progress::new("reading records (folders)", Some(items.len() as u64));
     let folders: Vec<Arc<Folder>> = items
@@ -373,7 +376,7 @@ pub fn load_with(
             Item::Folder(dir) => match memo.and_then(|m| m.get(&dir)) {
                 Some(kept) => kept,
                 None => {
-                    let folder = Arc::new(load_folder(root, &dir, texts));
+                    let folder = Arc::new(load_folder(root, &dir, texts, base.as_ref()));
                     if let Some(m) = memo.filter(|_| settled(&dir)) {
                         m.put(dir, folder.clone());
                     }
@@ -408,15 +411,26 @@ pub fn load_with(
 }
 
 /// Walks, parses and assembles one folder two levels down.
-fn load_folder(root: &Path, dir: &Path, texts: Option<&super::texts::Texts>) -> Folder {
+fn load_folder(
+    root: &Path,
+    dir: &Path,
+    texts: Option<&super::texts::Texts>,
+    base: Option<&Base>,
+) -> Folder {
     let mut out = Folder::default();
     let mut release: Option<ReleaseFiles> = None;
     let mut incident: Option<IncidentFiles> = None;
     let mut entries = Vec::new();
     // Listed as a folder a moment ago; if it has been swapped for a
     // symlink since, it is not followed (nor anything under it).
-    if let Some(meta) = fs::symlink_metadata(dir).ok().filter(|m| m.is_dir()) {
-        walk(dir, Some(&meta), texts.map(|t| (root, t)), &mut entries);
+    let kept = texts.map(|texts| Kept { root, texts, base });
+    let under = base.zip(under_content(root, dir));
+    let meta = match under {
+        Some((base, under)) => base.stat(&under),
+        None => Meta::at(dir),
+    };
+    if let Some(meta) = meta.filter(|m| m.kind.is_dir()) {
+        walk(dir, Some(&meta), kept, &mut entries);
     }
     let steps = entries.into_iter().flat_map(|entry| walk_step(root, entry));
     // The folder's files come in path order, as the texts cache keeps them.
@@ -517,7 +531,7 @@ fn read_fatal(root: &Path, path: &Path) -> Result<String, Fatal> {
 /// not followed) and, when the walk stats (with the texts cache), the
 /// metadata of a file or folder; or a folder that could not
 /// be read and why.
-type Entry = Result<(PathBuf, fs::FileType, Option<fs::Metadata>), (PathBuf, String)>;
+type Entry = Result<(PathBuf, Kind, Option<Meta>), (PathBuf, String)>;
 
 /// A folder's entries in name order; with the texts cache (`kept`), each
 /// file's metadata too, and where the cache keeps folders, each folder's,
@@ -529,26 +543,38 @@ type Entry = Result<(PathBuf, fs::FileType, Option<fs::Metadata>), (PathBuf, Str
 /// `DirEntry::metadata` where the system has it), so the kernel resolves
 /// one name, not the whole path again, for each of the thousands of
 /// records; the texts cache compares it with what it kept.
-fn listing(dir: &Path, meta: Option<&fs::Metadata>, kept: Kept<'_>) -> Vec<Entry> {
+fn listing(dir: &Path, meta: Option<&Meta>, kept: Option<Kept<'_>>) -> Vec<Entry> {
     let stat = kept.is_some();
     // Folders' own metadata and names matter only where the cache keeps folders.
-    let folders = kept.filter(|(_, texts)| texts.keeps_folders());
+    let folders = kept.filter(|k| k.texts.keeps_folders());
     // The folder as the texts cache knows it: its project path and stamp,
     // taken (by the caller) before it is listed.
     let folder = folders
         .zip(meta)
-        .and_then(|((root, texts), m)| Some((texts, rel(root, dir), super::texts::stamp(m)?, m)));
-    if let Some((texts, relpath, stamp, _)) = &folder
-        && let Some(names) = texts.folder(relpath, *stamp)
+        .and_then(|(k, m)| Some((k, rel(k.root, dir), m.stamp?, m)));
+    if let Some((k, relpath, stamp, _)) = &folder
+        && let Some(names) = k.texts.folder(relpath, *stamp)
     {
         // Unchanged since it was listed: its names, each stated (a name
-        // gone since the folder was stated means it is changing: list it).
+        // gone since the folder was stated means it is changing: list it),
+        // through the open content folder where there is one.
+        let under = under_content(k.root, dir).filter(|_| k.base.is_some());
+        let mut at = String::new();
         let known: Option<Vec<Entry>> = names
             .iter()
             .map(|name| {
                 let path = dir.join(&**name);
-                let m = fs::symlink_metadata(&path).ok()?;
-                Some(Ok((path, m.file_type(), Some(m))))
+                let m = match (k.base, under.as_deref()) {
+                    (Some(base), Some(under)) => {
+                        at.clear();
+                        at.push_str(under);
+                        at.push('/');
+                        at.push_str(name);
+                        base.stat(&at)?
+                    }
+                    _ => Meta::at(&path)?,
+                };
+                Some(Ok((path, m.kind, Some(m))))
             })
             .collect();
         if let Some(known) = known {
@@ -562,13 +588,15 @@ fn listing(dir: &Path, meta: Option<&fs::Metadata>, kept: Kept<'_>) -> Vec<Entry
     let mut out: Vec<Entry> = entries
         .map(|entry| {
             let entry = entry.map_err(|e| (dir.to_path_buf(), e.to_string()))?;
-            let file_type = entry
-                .file_type()
-                .map_err(|e| (entry.path(), e.to_string()))?;
-            let meta = ((stat && file_type.is_file()) || (folders.is_some() && file_type.is_dir()))
-                .then(|| entry.metadata().ok())
+            let kind = Kind::of(
+                entry
+                    .file_type()
+                    .map_err(|e| (entry.path(), e.to_string()))?,
+            );
+            let meta = ((stat && kind.is_file()) || (folders.is_some() && kind.is_dir()))
+                .then(|| entry.metadata().ok().map(|m| Meta::of(&m)))
                 .flatten();
-            Ok((entry.path(), file_type, meta))
+            Ok((entry.path(), kind, meta))
         })
         .collect();
     out.sort_by(|a, b| match (a, b) {
@@ -577,29 +605,42 @@ fn listing(dir: &Path, meta: Option<&fs::Metadata>, kept: Kept<'_>) -> Vec<Entry
         (Err(_), Ok(_)) => std::cmp::Ordering::Less,
         (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
     });
-    if let Some((texts, relpath, stamp, m)) = folder {
+    if let Some((k, relpath, stamp, m)) = folder {
         // Kept only when every entry was read and is named in UTF-8.
         let names: Option<Vec<ByteString>> = out
             .iter()
             .map(|e| Some(ByteString::from(e.as_ref().ok()?.0.file_name()?.to_str()?)))
             .collect();
         if let Some(names) = names {
-            texts.note_folder(&relpath, stamp, m, names);
+            k.texts.note_folder(&relpath, stamp, m, names);
         }
     }
     out
 }
 
+/// Where `dir` lies under content/, as a stat through the open content
+/// folder takes it; `None` for a path not in UTF-8 (stated by its own path).
+fn under_content(root: &Path, dir: &Path) -> Option<String> {
+    dir.to_str()?;
+    rel(root, dir).strip_prefix("content/").map(str::to_string)
+}
+
 /// Where a walk may take a folder's names from instead of listing it:
-/// the texts cache, and the project root its paths are relative to.
-type Kept<'a> = Option<(&'a Path, &'a super::texts::Texts)>;
+/// the texts cache, the project root its paths are relative to, and the
+/// content folder held open to stat entries under it.
+#[derive(Clone, Copy)]
+struct Kept<'a> {
+    root: &'a Path,
+    texts: &'a super::texts::Texts,
+    base: Option<&'a Base>,
+}
 
 /// Everything under `dir` (not `dir` itself, whose metadata is `meta`),
 /// depth first in name order: each folder is followed by its contents.
 /// Symlinks are listed, never followed. The folders being listed are kept
 /// on a stack of their own, so however deep a pull request nests folders,
 /// the walk cannot run out of thread stack.
-fn walk(dir: &Path, meta: Option<&fs::Metadata>, kept: Kept<'_>, out: &mut Vec<Entry>) {
+fn walk(dir: &Path, meta: Option<&Meta>, kept: Option<Kept<'_>>, out: &mut Vec<Entry>) {
     let mut open = vec![listing(dir, meta, kept).into_iter()];
     while let Some(folder) = open.last_mut() {
         let Some(entry) = folder.next() else {
@@ -665,7 +706,7 @@ enum Step {
     Found(Finding),
     /// A record file to parse: its project path, its path on disk and its
     /// metadata when the listing got it.
-    Record(String, PathBuf, Option<fs::Metadata>),
+    Record(String, PathBuf, Option<Meta>),
 }
 
 /// A parsed record file, typed by its place in the layout. (Short-lived:
@@ -690,7 +731,7 @@ fn parse_file(
     relpath: &str,
     slot: Slot<'_>,
     path: &Path,
-    meta: Option<&fs::Metadata>,
+    meta: Option<&Meta>,
     texts: Option<&super::texts::Texts>,
     near: &crate::cachefile::Near,
 ) -> (Loaded, Vec<Finding>) {

@@ -6,6 +6,7 @@ pub mod parse;
 pub mod records;
 pub mod roster;
 pub mod site;
+pub mod stat;
 pub mod texts;
 pub mod values;
 

@@ -28,6 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use git2::Oid;
 
 use super::frontmatter::Document;
+use super::stat::Meta;
 use crate::cachefile::{Carry, Near, Reader, lock, put_bytes, put_stamp, put_u32, seal, unseal};
 
 /// The first bytes of the file; the digit is the format version.
@@ -98,18 +99,18 @@ impl Texts {
         &self,
         relpath: &str,
         path: &Path,
-        meta: Option<&std::fs::Metadata>,
+        meta: Option<&Meta>,
         near: &Near,
     ) -> Result<Read, String> {
         let looked;
         let meta = match meta {
             Some(m) => Some(m),
             None => {
-                looked = std::fs::symlink_metadata(path).ok();
+                looked = Meta::at(path);
                 looked.as_ref()
             }
         };
-        let before = meta.filter(|m| m.file_type().is_file()).and_then(stamp);
+        let before = meta.filter(|m| m.kind.is_file()).and_then(|m| m.stamp);
         if let Some(s) = before
             && let Some((_, text, front, blob)) =
                 self.texts
@@ -176,14 +177,8 @@ impl Texts {
     /// taken before listing it, was `stamp`; kept only if the folder had
     /// settled (see [`settled`]), so a change in the same clock tick
     /// cannot hide.
-    pub fn note_folder(
-        &self,
-        relpath: &str,
-        stamp: Stamp,
-        meta: &std::fs::Metadata,
-        names: Vec<ByteString>,
-    ) {
-        if self.folder_stamps && settled(meta) {
+    pub fn note_folder(&self, relpath: &str, stamp: Stamp, meta: &Meta, names: Vec<ByteString>) {
+        if self.folder_stamps && meta.settled {
             self.folders.add(ByteString::from(relpath), (stamp, names));
         }
     }
@@ -201,7 +196,10 @@ impl Texts {
     /// changed: the cache is then handed back, for the caller to drop or,
     /// when the process is about to end, to leave unfreed (its hundred
     /// thousand entries each hold a share of one buffer).
-    pub fn save<'d>(self, docs: impl IntoIterator<Item = (&'d str, &'d Document)>) -> Option<Texts> {
+    pub fn save<'d>(
+        self,
+        docs: impl IntoIterator<Item = (&'d str, &'d Document)>,
+    ) -> Option<Texts> {
         if !self.texts.changed()
             && !self.folders.changed()
             && !self.unhashed.load(Ordering::Relaxed)
@@ -350,24 +348,31 @@ pub fn stamp(_: &std::fs::Metadata) -> Option<Stamp> {
 /// Unchanged for two seconds, so a second write within one clock tick
 /// cannot hide behind an equal stamp.
 pub fn settled(meta: &std::fs::Metadata) -> bool {
-    let age = |t: std::io::Result<std::time::SystemTime>| {
-        t.ok()
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        settled_at((meta.mtime(), meta.mtime_nsec()))
+            && settled_at((meta.ctime(), meta.ctime_nsec()))
+    }
+    #[cfg(not(unix))]
+    {
+        meta.modified()
+            .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|a| a > std::time::Duration::from_secs(2))
-    };
-    #[cfg(unix)]
-    let changed = {
-        use std::os::unix::fs::MetadataExt;
-        std::time::UNIX_EPOCH
-            .checked_add(std::time::Duration::new(
-                meta.ctime().max(0) as u64,
-                meta.ctime_nsec().clamp(0, 999_999_999) as u32,
-            ))
-            .ok_or_else(|| std::io::Error::other("time out of range"))
-    };
-    #[cfg(not(unix))]
-    let changed = meta.modified();
-    age(meta.modified()) && age(changed)
+    }
+}
+
+/// Whether a time (seconds and nanoseconds since the epoch) is more than
+/// two seconds past.
+pub fn settled_at((secs, nanos): (i64, i64)) -> bool {
+    std::time::UNIX_EPOCH
+        .checked_add(std::time::Duration::new(
+            secs.max(0) as u64,
+            nanos.clamp(0, 999_999_999) as u32,
+        ))
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|a| a > std::time::Duration::from_secs(2))
 }
 
 #[cfg(test)]

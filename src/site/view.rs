@@ -972,7 +972,8 @@ impl<'a> Links<'a> {
 /// parsing the version for a search.
 fn files_of<'c>(content: &'c Content, status: &Status, r: &ReleaseView) -> &'c ReleaseFiles {
     let start = status.releases.as_ptr() as usize;
-    let at = (r as *const ReleaseView as usize).wrapping_sub(start) / size_of::<ReleaseView>().max(1);
+    let at =
+        (r as *const ReleaseView as usize).wrapping_sub(start) / size_of::<ReleaseView>().max(1);
     match content.releases.get(at) {
         Some(files) if files.version == r.version => files,
         _ => content
