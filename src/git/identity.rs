@@ -76,6 +76,7 @@ impl Kept {
 }
 
 /// The rules in force at a commit: roster, mailmap and playbook governors.
+#[derive(Clone)]
 struct Regime {
     roster: Arc<Roster>,
     /// The .mailmap's blob id, and the mailmap.
@@ -178,73 +179,101 @@ impl<'g> Identities<'g> {
     }
 
     /// The signers of `commits` and the rosters they were judged by, in
-    /// order. What decides them (each commit's regime, its author after the
-    /// regime's .mailmap) is found first, one commit after another, from
-    /// caches that few distinct rosters and authors fill; the signers are
-    /// then made in parallel. A commit given twice is judged twice, alike.
-    /// (Signers made here are not kept for later calls: the one caller of
-    /// many commits asks about each once.)
+    /// order. Each commit's regime is found one commit after another, from
+    /// caches that few distinct regimes fill (a commit with the ids of the
+    /// one before shares its regime); the distinct authors are gathered in
+    /// parallel and each resolved once through its regime's .mailmap; the
+    /// signers are then made in parallel. A commit given twice is judged
+    /// twice, alike. (Signers made here are not kept for later calls: the
+    /// one caller of many commits asks about each once.)
     pub fn judged_many(&mut self, commits: &[Oid]) -> Result<Vec<Judged>, Fatal> {
-        enum Plan {
-            Known(Arc<Signer>),
-            /// The author after the mailmap (an index into `authors`), if any.
-            New(Option<usize>),
-        }
-        // What the walk knows of each commit, looked up once, in parallel
-        // (the regimes themselves are few, and made one after another).
+        // What the walk knows of each commit, looked up once, in parallel.
         let walked = self.walked;
         let infos: Vec<Option<&'g CommitInfo>> = commits
             .par_iter()
             .map(|c| walked.and_then(|w| w.get(c)))
             .collect();
-        let mut plans = Vec::with_capacity(commits.len());
-        let mut authors: Vec<(String, String)> = Vec::new();
-        let mut author_ids: HashMap<(Oid, &'g str, &'g str), usize> = HashMap::new();
+        // Each commit's regime: its roster, and its mailmap's blob id.
+        let mut regimes: Vec<(Arc<Roster>, Option<Oid>)> = Vec::with_capacity(commits.len());
+        let mut mailmaps: HashMap<[u8; 20], Rc<Mailmap>> = HashMap::new();
+        let mut last: Option<(Ids, Regime)> = None;
         for (&commit, walked) in commits.iter().zip(&infos) {
-            let regime = match walked.or_else(|| self.known.get(&commit)) {
-                Some(info) => self.regime_of(commit, Ids::of(info))?,
+            let ids = walked.or_else(|| self.known.get(&commit)).map(Ids::of);
+            let regime = match ids {
+                // A root's regime depends on the commit itself.
+                Some(ids) if !ids.is_root => match &last {
+                    Some((before, regime)) if before.same(&ids) => regime.clone(),
+                    _ => {
+                        let regime = self.regime_of(commit, ids)?;
+                        last = Some((ids, regime.clone()));
+                        regime
+                    }
+                },
+                Some(ids) => self.regime_of(commit, ids)?,
                 None => self.regime_before(commit)?,
             };
-            if let Some(s) = self.signers.get(&commit) {
-                plans.push((regime.roster, Plan::Known(s.clone())));
-                continue;
-            }
-            // Each distinct author of the walked commits is resolved once
-            // (commits read since, few, each on their own).
-            let author = regime.mailmap.as_ref().map(|(id, m)| match walked {
-                Some(info) => *author_ids
-                    .entry((*id, info.name.as_str(), info.email.as_str()))
-                    .or_insert_with(|| {
-                        authors.push(resolve(m, info));
-                        authors.len() - 1
-                    }),
-                None => {
-                    let info = self
-                        .known
-                        .get(&commit)
-                        .expect("regime_before reads the author record of every commit it judges");
-                    authors.push(resolve(m, info));
-                    authors.len() - 1
-                }
+            let mailmap = regime.mailmap.map(|(id, m)| {
+                mailmaps.entry(bytes(id)).or_insert(m);
+                id
             });
-            plans.push((regime.roster, Plan::New(author)));
+            regimes.push((regime.roster, mailmap));
         }
+        // Every commit's author is known now (regime_before reads those the
+        // walk did not).
         let known = &self.known;
-        let judged: Vec<Judged> = plans
+        let info_of = |i: usize| -> &CommitInfo {
+            infos[i]
+                .or_else(|| known.get(&commits[i]))
+                .expect("regime_before reads the author record of every commit it judges")
+        };
+        // The distinct authors under each mailmap, resolved once each.
+        type Author<'a> = ([u8; 20], &'a str, &'a str);
+        let distinct: foldhash::HashSet<Author<'_>> = (0..commits.len())
             .into_par_iter()
-            .zip(commits.par_iter().zip(infos))
-            .map(|((roster, plan), (&commit, walked))| match plan {
-                Plan::Known(s) => (s, roster),
-                Plan::New(author) => {
-                    let info = walked
-                        .or_else(|| known.get(&commit))
-                        .expect("every commit's author was read above");
-                    let (name, email) = match author {
-                        Some(i) => authors[i].clone(),
-                        None => (info.name.clone(), info.email.clone()),
-                    };
-                    (Arc::new(signer(commit, info, name, email, &roster)), roster)
+            .filter_map(|i| {
+                let info = info_of(i);
+                Some((
+                    bytes(regimes[i].1?),
+                    info.name.as_str(),
+                    info.email.as_str(),
+                ))
+            })
+            .fold(foldhash::HashSet::default, |mut set, a| {
+                set.insert(a);
+                set
+            })
+            .reduce(foldhash::HashSet::default, |mut a, b| {
+                a.extend(b);
+                a
+            });
+        let resolved: HashMap<Author<'_>, (String, String)> = distinct
+            .into_iter()
+            .map(|a @ (id, name, email)| {
+                let info = CommitInfo {
+                    name: name.to_string(),
+                    email: email.to_string(),
+                    ..Default::default()
+                };
+                (a, resolve(&mailmaps[&id], &info))
+            })
+            .collect();
+        let signers = &self.signers;
+        let judged: Vec<Judged> = regimes
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, (roster, mailmap))| {
+                let commit = commits[i];
+                if let Some(s) = signers.get(&commit) {
+                    return (s.clone(), roster);
                 }
+                let info = info_of(i);
+                let (name, email) = match mailmap {
+                    Some(id) => {
+                        resolved[&(bytes(id), info.name.as_str(), info.email.as_str())].clone()
+                    }
+                    None => (info.name.clone(), info.email.clone()),
+                };
+                (Arc::new(signer(commit, info, name, email, &roster)), roster)
             })
             .collect();
         Ok(judged)
@@ -380,6 +409,16 @@ struct Ids {
 }
 
 impl Ids {
+    /// Whether two commits' ids are the same (by their bytes: `Oid`'s own
+    /// comparison is a call into libgit2).
+    fn same(&self, other: &Ids) -> bool {
+        let same = |a: Option<Oid>, b: Option<Oid>| a.map(bytes) == b.map(bytes);
+        self.is_root == other.is_root
+            && same(self.team, other.team)
+            && same(self.playbook, other.playbook)
+            && same(self.mailmap, other.mailmap)
+    }
+
     fn of(i: &CommitInfo) -> Ids {
         Ids {
             is_root: i.is_root,
@@ -388,6 +427,13 @@ impl Ids {
             mailmap: i.mailmap,
         }
     }
+}
+
+/// An object id's bytes (compared and hashed without calls into libgit2).
+fn bytes(id: Oid) -> [u8; 20] {
+    let mut b = [0; 20];
+    b.copy_from_slice(id.as_bytes());
+    b
 }
 
 /// A commit's author record: from the history walk, or read since.
