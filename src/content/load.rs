@@ -433,7 +433,8 @@ fn load_folder(
         walk(dir, Some(&meta), kept, &mut entries);
     }
     let steps = entries.into_iter().flat_map(|entry| walk_step(root, entry));
-    // The folder's files come in path order, as the texts cache keeps them.
+    // The folder's files come nearly always in the order the texts cache
+    // keeps them (a guess that misses costs a search).
     let near = crate::cachefile::Near::default();
     for step in steps {
         let (relpath, path, meta) = match step {

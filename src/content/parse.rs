@@ -417,6 +417,8 @@ mod tests {
             "0: approve\n",
             "decision: approve\n2: yes\n",
             "decision: approve\nextra: {at: 5, when_at: not a time, list: [{end: 2026-01-01T00:00:00Z}]}\n",
+            "decision: approve\nextra: {!x at: nope, !y end: 2026-01-01T00:00:00Z}\n",
+            "decision: approve\nextra: {at: !x nope, 7: {end: nope}}\n",
             "{}\n",
             "~\n",
         ];

@@ -2,7 +2,11 @@
 //! its stamp, whether it has settled), taken where the system allows
 //! relative to the content folder held open, so the kernel resolves the
 //! few names under content/ rather than the whole path from `/` again for
-//! each of a hundred thousand records. Symlinks are never followed.
+//! each of a hundred thousand records. The last name of a path is never
+//! followed if it is a symlink; the folders on the way are those the walk
+//! listed as folders (as when each path was stated from `/`, a folder
+//! swapped for a symlink meanwhile is followed, and what lies there is
+//! known by its own stamp).
 
 use std::fs;
 use std::path::Path;
@@ -100,7 +104,8 @@ impl Base {
     }
 
     /// The entry at `rel` under the folder (`/`-separated, relative, with
-    /// no `.` or `..`), not following a symlink; `None` if there is none.
+    /// no `..`), not following its last name if that is a symlink; `None`
+    /// if there is none.
     #[cfg(target_os = "linux")]
     pub fn stat(&self, rel: &str) -> Option<Meta> {
         use std::os::fd::AsRawFd;
@@ -129,20 +134,22 @@ impl Base {
             libc::S_IFLNK => Kind::Symlink,
             _ => Kind::Other,
         };
+        // (Casts: these fields are narrower on 32-bit systems.)
+        #[allow(clippy::unnecessary_cast)]
         let stamp: Stamp = [
-            st.st_size,
-            st.st_mtime,
-            st.st_mtime_nsec,
-            st.st_ctime,
-            st.st_ctime_nsec,
+            st.st_size as i64,
+            st.st_mtime as i64,
+            st.st_mtime_nsec as i64,
+            st.st_ctime as i64,
+            st.st_ctime_nsec as i64,
             st.st_dev as i64,
             st.st_ino as i64,
         ];
         Some(Meta {
             kind,
             stamp: Some(stamp),
-            settled: super::texts::settled_at((st.st_mtime, st.st_mtime_nsec))
-                && super::texts::settled_at((st.st_ctime, st.st_ctime_nsec)),
+            settled: super::texts::settled_at((stamp[1], stamp[2]))
+                && super::texts::settled_at((stamp[3], stamp[4])),
         })
     }
 

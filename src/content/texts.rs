@@ -94,7 +94,8 @@ impl Texts {
     /// disk), whose metadata is `meta` when the caller has it: the kept
     /// text (and its front matter's value) if the file is unchanged, else
     /// read now. `near` guesses where the record is among the kept ones
-    /// (see [`Near`]): one per folder, whose files are read in path order.
+    /// (see [`Near`]): one per folder, whose files are read nearly always
+    /// in the cache's order.
     pub fn read(
         &self,
         relpath: &str,

@@ -139,7 +139,8 @@ pub enum Scalar<'b> {
 /// directly under a string key of a mapping, descending into mappings
 /// and sequences (not into the values of other keys, nor tagged values):
 /// what the loader's timestamp check walks. `None` if the form is not
-/// one whole value.
+/// one whole value, or holds a tagged key (which that check reads as the
+/// string under the tag: the caller asks the decoded value).
 pub fn keyed_scalars<'b>(bytes: &'b [u8], f: &mut dyn FnMut(&[&'b str], Scalar<'b>)) -> Option<()> {
     let mut r = Reader(bytes);
     scalars(&mut r, &mut Vec::new(), None, f, 0)?;
@@ -183,6 +184,9 @@ fn scalars<'b>(
                         r.take(1)?;
                         Some(std::str::from_utf8(r.bytes()?).ok()?)
                     }
+                    // A tagged key counts as the string under its tag
+                    // (serde_yaml's `as_str`): the value is asked instead.
+                    Some(9) => return None,
                     _ => None,
                 };
                 match key {

@@ -56,8 +56,9 @@ impl PageCtx<'_> {
     /// The key of everything the page is rendered from: the theme
     /// (templates and baton's version), the template, and this context,
     /// streamed into the key in its [`keyform`]. The form is
-    /// self-delimiting (it reads back one way only), so two contexts share
-    /// a key only if they are equal as serde data, and unlike JSON it
+    /// self-delimiting (it reads back one way only), so two contexts (of the
+    /// one type a page has) share a key only if they are equal as serde
+    /// data, and unlike JSON it
     /// writes strings (the bodies' HTML most of all) as they are, without
     /// escaping them. Like JSON, it is "human readable" to serde, so a
     /// field of a type that serialises differently for such formats is

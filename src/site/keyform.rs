@@ -1,6 +1,7 @@
 //! The byte form a page's inputs are hashed in for its key: a serde
 //! serializer that writes any value as a self-delimiting string of bytes,
-//! so two values share a form only if they are equal as serde data.
+//! so two values of one type share a form only if they are equal as serde
+//! data.
 //!
 //! Every value starts with a tag byte saying what follows; strings, bytes
 //! and names carry their length; sequences, maps and structs end with an
@@ -308,8 +309,9 @@ impl ser::SerializeMap for &mut Form<'_> {
     }
 }
 
-/// Structs: each field tagged with its name, then its value (so a field
-/// left out is told apart from another of the same value), then the end tag.
+/// Structs: each field in its place, tagged as present (then its value)
+/// or left out, so a field left out is told apart from another; then the
+/// end tag. Field names are not written (see the module's doc).
 macro_rules! fields {
     ($trait:ident) => {
         impl ser::$trait for &mut Form<'_> {

@@ -501,7 +501,7 @@ impl<'a> Builder<'a> {
 
     /// The files a release view was made from.
     fn files(&self, r: &ReleaseView) -> &ReleaseFiles {
-        files_of(self.content, self.status, r)
+        files_of(self.content, self.status, r).expect("views come from content")
     }
 
     fn head(&self, r: &ReleaseView, files: &ReleaseFiles) -> ReleaseHead {
@@ -951,7 +951,7 @@ impl<'a> Links<'a> {
         }
         for r in &status.releases {
             let fixes = files_of(content, status, r)
-                .record()
+                .and_then(ReleaseFiles::record)
                 .and_then(|x| x.incident.as_deref());
             if let Some(id) = fixes {
                 links.fixed_by.entry(id).or_default().push(r);
@@ -970,15 +970,17 @@ impl<'a> Links<'a> {
 /// the view's own place, as the check makes a view of each folder in
 /// order (looked up by version should that ever not hold), without
 /// parsing the version for a search.
-fn files_of<'c>(content: &'c Content, status: &Status, r: &ReleaseView) -> &'c ReleaseFiles {
+fn files_of<'c>(
+    content: &'c Content,
+    status: &Status,
+    r: &ReleaseView,
+) -> Option<&'c ReleaseFiles> {
     let start = status.releases.as_ptr() as usize;
     let at =
         (r as *const ReleaseView as usize).wrapping_sub(start) / size_of::<ReleaseView>().max(1);
     match content.releases.get(at) {
-        Some(files) if files.version == r.version => files,
-        _ => content
-            .release(&r.version)
-            .expect("views come from content"),
+        Some(files) if files.version == r.version => Some(files),
+        _ => content.release(&r.version),
     }
 }
 
