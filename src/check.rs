@@ -12,7 +12,7 @@ use crate::error::Fatal;
 use crate::git::cache::Cache;
 use crate::git::identity::{Identities, Judged};
 use crate::git::provenance::{History, Paths};
-use crate::git::repo::GitRepo;
+use crate::git::repo::{GitRepo, repo_path_of};
 use crate::git::tree::Scope;
 use crate::model::Status;
 use crate::rules::{self, Ctx};
@@ -171,7 +171,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     let looked: Vec<(Option<git2::Oid>, Option<git2::Oid>, bool)> = records
         .par_iter()
         .map(|(p, doc)| {
-            let rp = repo_path(prefix, p);
+            let rp = repo_path_of(prefix, p);
             let (head, last) = (history.files.get(&*rp), history.last.get(&*rp));
             // Hashed even when HEAD has no such file: the texts cache keeps it.
             let blob = doc.blob_id();
@@ -187,7 +187,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
                 || head.is_some_and(|h| git.blob_reads_as(h, &doc.text))
                 // A file that could not be read as text (bad UTF-8, too big)
                 // has no text to compare: git's status of the file decides.
-                || (head.is_some() && doc.text.is_empty() && git.is_unchanged(&repo_path(prefix, p)))
+                || (head.is_some() && doc.text.is_empty() && git.is_unchanged(&repo_path_of(prefix, p)))
         })
         .map(|((_, last, _), (p, _))| (*p, last))
         .unzip();
@@ -226,29 +226,30 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         slot[*record as usize] = (distinct.len() - 1) as u32;
     }
     drop(by_commit);
-    let mut judged: Vec<Option<Judged>> = distinct
+    // Those serve kept, and the others judged now (in the same order).
+    let kept: Vec<Option<Judged>> = distinct
         .iter()
         .map(|&c| opts.signers.as_ref().and_then(|k| k.get(root, c)))
         .collect();
     let fresh: Vec<git2::Oid> = distinct
         .iter()
-        .zip(&judged)
+        .zip(&kept)
         .filter(|(_, j)| j.is_none())
         .map(|(c, _)| *c)
         .collect();
     let mut made = identities.judged_many(&fresh)?.into_iter();
-    for (commit, j) in distinct.iter().zip(&mut judged) {
-        if j.is_none() {
-            let known = made.next().expect("one judgement per fresh commit");
-            if let Some(k) = &opts.signers {
-                k.put(root, *commit, known.0.clone(), known.1.clone());
-            }
-            *j = Some(known);
-        }
-    }
-    let judged: Vec<Judged> = judged
-        .into_iter()
-        .map(|j| j.expect("every distinct commit judged"))
+    let judged: Vec<Judged> = distinct
+        .iter()
+        .zip(kept)
+        .map(|(commit, kept)| {
+            kept.unwrap_or_else(|| {
+                let known = made.next().expect("one judgement per fresh commit");
+                if let Some(k) = &opts.signers {
+                    k.put(root, *commit, known.0.clone(), known.1.clone());
+                }
+                known
+            })
+        })
         .collect();
     // Each committed record's judgement, by its path.
     let mut by_path: HashMap<&str, &Judged> = HashMap::with_capacity(committed.len());
@@ -283,16 +284,6 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
             _texts: unsaved,
         }),
     })
-}
-
-/// A project path as a repository path, borrowed when they are the same
-/// (the project at the top of its repository).
-fn repo_path<'p>(prefix: &str, path: &'p str) -> std::borrow::Cow<'p, str> {
-    if prefix.is_empty() {
-        std::borrow::Cow::Borrowed(path)
-    } else {
-        std::borrow::Cow::Owned(crate::git::repo::repo_path(prefix, path))
-    }
 }
 
 /// Phase timings on stderr when `BATON_TIMINGS` is set (for benchmarks).

@@ -424,9 +424,10 @@ fn load_folder(
     // Listed as a folder a moment ago; if it has been swapped for a
     // symlink since, it is not followed (nor anything under it).
     let kept = texts.map(|texts| Kept { root, texts, base });
-    let under = base.zip(under_content(root, dir));
+    let relpath = rel(root, dir);
+    let under = base.zip(under_content(dir, &relpath));
     let meta = match under {
-        Some((base, under)) => base.stat(&under),
+        Some((base, under)) => base.stat(under),
         None => Meta::at(dir),
     };
     if let Some(meta) = meta.filter(|m| m.kind.is_dir()) {
@@ -559,13 +560,13 @@ fn listing(dir: &Path, meta: Option<&Meta>, kept: Option<Kept<'_>>) -> Vec<Entry
         // Unchanged since it was listed: its names, each stated (a name
         // gone since the folder was stated means it is changing: list it),
         // through the open content folder where there is one.
-        let under = under_content(k.root, dir).filter(|_| k.base.is_some());
+        let under = under_content(dir, relpath).filter(|_| k.base.is_some());
         let mut at = String::new();
         let known: Option<Vec<Entry>> = names
             .iter()
             .map(|name| {
                 let path = dir.join(&**name);
-                let m = match (k.base, under.as_deref()) {
+                let m = match (k.base, under) {
                     (Some(base), Some(under)) => {
                         at.clear();
                         at.push_str(under);
@@ -619,11 +620,12 @@ fn listing(dir: &Path, meta: Option<&Meta>, kept: Option<Kept<'_>>) -> Vec<Entry
     out
 }
 
-/// Where `dir` lies under content/, as a stat through the open content
-/// folder takes it; `None` for a path not in UTF-8 (stated by its own path).
-fn under_content(root: &Path, dir: &Path) -> Option<String> {
+/// Where `dir`, at project path `relpath`, lies under content/, as a stat
+/// through the open content folder takes it; `None` for a path not in
+/// UTF-8 (whose project path is only a likeness: stated by its own path).
+fn under_content<'r>(dir: &Path, relpath: &'r str) -> Option<&'r str> {
     dir.to_str()?;
-    rel(root, dir).strip_prefix("content/").map(str::to_string)
+    relpath.strip_prefix("content/")
 }
 
 /// Where a walk may take a folder's names from instead of listing it:

@@ -119,8 +119,11 @@ impl<'g> Identities<'g> {
         self.walked = Some(walked);
     }
 
+    /// A commit's author record: from the history walk, or read since.
     fn known(&self, commit: &Oid) -> Option<&CommitInfo> {
-        known_in(self.walked, &self.known, commit)
+        self.walked
+            .and_then(|w| w.get(commit))
+            .or_else(|| self.known.get(commit))
     }
 
     /// A commit's author and the ids of its regime: from the walk, or read now.
@@ -195,7 +198,6 @@ impl<'g> Identities<'g> {
             .collect();
         // Each commit's regime: its roster, and its mailmap's blob id.
         let mut regimes: Vec<(Arc<Roster>, Option<Oid>)> = Vec::with_capacity(commits.len());
-        let mut mailmaps: HashMap<[u8; 20], Rc<Mailmap>> = HashMap::new();
         let mut last: Option<(Ids, Regime)> = None;
         for (&commit, walked) in commits.iter().zip(&infos) {
             let ids = walked.or_else(|| self.known.get(&commit)).map(Ids::of);
@@ -212,15 +214,11 @@ impl<'g> Identities<'g> {
                 Some(ids) => self.regime_of(commit, ids)?,
                 None => self.regime_before(commit)?,
             };
-            let mailmap = regime.mailmap.map(|(id, m)| {
-                mailmaps.entry(bytes(id)).or_insert(m);
-                id
-            });
-            regimes.push((regime.roster, mailmap));
+            regimes.push((regime.roster, regime.mailmap.map(|(id, _)| id)));
         }
         // Every commit's author is known now (regime_before reads those the
         // walk did not).
-        let known = &self.known;
+        let (known, mailmaps) = (&self.known, &self.mailmaps);
         let info_of = |i: usize| -> &CommitInfo {
             infos[i]
                 .or_else(|| known.get(&commits[i]))
@@ -249,12 +247,9 @@ impl<'g> Identities<'g> {
         let resolved: HashMap<Author<'_>, (String, String)> = distinct
             .into_iter()
             .map(|a @ (id, name, email)| {
-                let info = CommitInfo {
-                    name: name.to_string(),
-                    email: email.to_string(),
-                    ..Default::default()
-                };
-                (a, resolve(&mailmaps[&id], &info))
+                let id = Oid::from_bytes(&id).expect("an object id's 20 bytes");
+                // Each regime's .mailmap was read into the cache by regime_of.
+                (a, resolve(&mailmaps[&id], name, email))
             })
             .collect();
         let signers = &self.signers;
@@ -436,26 +431,15 @@ fn bytes(id: Oid) -> [u8; 20] {
     b
 }
 
-/// A commit's author record: from the history walk, or read since.
-fn known_in<'a>(
-    walked: Option<&'a HashMap<Oid, CommitInfo>>,
-    known: &'a HashMap<Oid, CommitInfo>,
-    commit: &Oid,
-) -> Option<&'a CommitInfo> {
-    walked
-        .and_then(|w| w.get(commit))
-        .or_else(|| known.get(commit))
-}
-
-/// A commit's author after a .mailmap (matched on the e-mail lower-cased,
-/// as the mailmap's own e-mails are); as recorded when it has no entry.
-fn resolve(m: &Mailmap, info: &CommitInfo) -> (String, String) {
-    let time = git2::Time::new(info.seconds, info.offset_minutes);
-    git2::Signature::new(&info.name, &info.email.to_lowercase(), &time)
+/// An author (`name`, `email`) after a .mailmap (matched on the e-mail
+/// lower-cased, as the mailmap's own e-mails are); as recorded when it has
+/// no entry. (A mailmap matches names and e-mails, never times.)
+fn resolve(m: &Mailmap, name: &str, email: &str) -> (String, String) {
+    git2::Signature::new(name, &email.to_lowercase(), &git2::Time::new(0, 0))
         .and_then(|lowered| m.resolve_signature(&lowered))
         .ok()
         .map_or_else(
-            || (info.name.clone(), info.email.clone()),
+            || (name.to_string(), email.to_string()),
             |r| {
                 (
                     r.name().unwrap_or("").to_string(),

@@ -115,10 +115,16 @@ impl GitRepo {
 /// The repository path of a project-relative path, for a project at
 /// `root_prefix` in its work tree.
 pub fn repo_path(root_prefix: &str, project_path: &str) -> String {
+    repo_path_of(root_prefix, project_path).into_owned()
+}
+
+/// [`repo_path`], borrowing the project path when the two are the same
+/// (a project at the top of its work tree: no string made).
+pub fn repo_path_of<'p>(root_prefix: &str, project_path: &'p str) -> std::borrow::Cow<'p, str> {
     if root_prefix.is_empty() {
-        project_path.to_string()
+        std::borrow::Cow::Borrowed(project_path)
     } else {
-        format!("{root_prefix}/{project_path}")
+        std::borrow::Cow::Owned(format!("{root_prefix}/{project_path}"))
     }
 }
 
