@@ -618,6 +618,75 @@ fn kept_pages_are_used_only_while_their_inputs_and_files_are_unchanged() {
     same_as_fresh(later, "a new --now");
 }
 
+/// Once a kept site has settled, its release folders are vouched for by
+/// their stamps (not listed again) and the ledger, unchanged, is not
+/// written again; still, anything put in a kept folder is removed, a page
+/// altered in place is rendered again, and the site is what a build from
+/// scratch makes.
+#[test]
+fn a_settled_kept_site_is_trusted_only_while_its_folders_are_unchanged() {
+    let repo = Repo::with_team();
+    shipped_release(&repo, "1.0.0", "minor", "2026-01");
+    shipped_release(&repo, "1.1.0", "minor", "2026-02");
+    let build = || -> (usize, usize) {
+        let out = repo
+            .baton()
+            .args(["build", "--now", NOW])
+            .assert()
+            .success();
+        kept_of(&out.get_output().stderr)
+    };
+    let ledger = || {
+        let dir = repo.path().join(".git/baton");
+        let file = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("pages-")
+            })
+            .expect("a page ledger");
+        let meta = std::fs::metadata(&file).unwrap();
+        (std::fs::read(&file).unwrap(), meta.modified().unwrap())
+    };
+    let settle = || std::thread::sleep(std::time::Duration::from_millis(2200));
+    build();
+    build();
+    settle();
+    // Each kept site is pruned once settled (its folders vouched for) ...
+    build();
+    build();
+    settle();
+    // ... and once more with what was vouched for.
+    build();
+    build();
+    let (pages, kept) = build();
+    assert_eq!(kept, pages, "an unchanged rebuild renders no page");
+    let before = ledger();
+    let (_, kept) = build();
+    assert_eq!(kept, pages);
+    assert!(
+        ledger() == before,
+        "an unchanged ledger is not written again"
+    );
+    same_as_fresh(&repo, NOW, "settled and unchanged");
+
+    // Something put in a kept folder, and a kept page altered in place.
+    let prev = |rel: &str| repo.file(&format!(".public.baton-prev/{rel}"));
+    std::fs::write(prev("releases/1.0.0/notes.txt"), "stray").unwrap();
+    let page = prev("releases/1.1.0/index.html");
+    let text = read(&page);
+    std::fs::write(&page, text.replacen("<html", "<htmX", 1)).unwrap();
+    let (_, kept) = build();
+    assert_eq!(kept, pages - 1, "only the altered page is rendered");
+    assert!(!repo.file("public/releases/1.0.0/notes.txt").exists());
+    same_as_fresh(&repo, NOW, "a stray and an altered page in a settled site");
+    build();
+    same_as_fresh(&repo, NOW, "the other kept site");
+}
+
 /// A release page is kept on a key made from what the page is made of
 /// (its view, its records' blob ids, the shared playbook, roster names and
 /// settings), not from its rendered context. Each input a release page

@@ -296,7 +296,7 @@ fn decode(buf: &Bytes, baton: &str) -> Option<Decoded> {
 /// so there folders are always listed (git, likewise, turns on its
 /// untracked cache only where a test passes).
 #[cfg(target_os = "linux")]
-fn stamps_follow_entries(dir: &Path) -> bool {
+pub(crate) fn stamps_follow_entries(dir: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
     const LOCAL: [i64; 7] = [
         0xEF53,      // ext2, ext3, ext4
@@ -321,7 +321,7 @@ fn stamps_follow_entries(dir: &Path) -> bool {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn stamps_follow_entries(_: &Path) -> bool {
+pub(crate) fn stamps_follow_entries(_: &Path) -> bool {
     false
 }
 

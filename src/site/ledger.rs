@@ -26,14 +26,28 @@ use git2::Oid;
 
 use crate::cachefile::{self, Reader};
 use crate::content::texts::Stamp;
+use crate::site::prune::Seen;
 
-const MAGIC: &[u8] = b"baton-pages 4\n";
+const MAGIC: &[u8] = b"baton-pages 5\n";
 
 /// A folder's identity: device and inode (renames keep it).
 pub type Folder = (i64, i64);
 
 /// Page path → (key of its inputs, stamp of its file).
 pub type Pages = HashMap<String, (Oid, Stamp)>;
+
+/// Folder path → its stamp, taken before it was listed, and the names it
+/// held then: only files, each a page or file the site wanted (see
+/// [`prune`](crate::site::prune)). A folder whose stamp is unchanged holds
+/// those names still, and need not be listed again.
+pub type Folders = HashMap<String, (Stamp, Vec<String>)>;
+
+/// What a ledger keeps of one site folder.
+#[derive(Default, Debug, PartialEq)]
+pub struct Site {
+    pub pages: Pages,
+    pub folders: Folders,
+}
 
 /// The identity of a folder, when the system can tell it.
 pub fn folder(path: &Path) -> Option<Folder> {
@@ -88,40 +102,67 @@ fn before(s: &Stamp, time: Time) -> bool {
 /// The ledgers of one output folder's sites, read at the start of a build.
 pub struct Ledgers {
     file: PathBuf,
-    by_folder: HashMap<Folder, Pages>,
+    by_folder: HashMap<Folder, Site>,
     /// When the ledgers were written, by the sites' filesystem's clock.
     written: Time,
+    /// Whether every site taken was in the file, nothing of it dropped.
+    exact: bool,
 }
 
 impl Ledgers {
     /// Reads `file`; nothing when it is missing, damaged or not ours.
     pub fn open(file: PathBuf) -> Ledgers {
-        let (by_folder, written) = cachefile::read(&file)
-            .and_then(|bytes| decode(cachefile::unseal(MAGIC, &bytes)?))
-            .unwrap_or_default();
+        let read =
+            cachefile::read(&file).and_then(|bytes| decode(cachefile::unseal(MAGIC, &bytes)?));
+        let exact = read.is_some();
+        let (by_folder, written) = read.unwrap_or_default();
         Ledgers {
             file,
             by_folder,
             written,
+            exact,
         }
     }
 
-    /// The ledger of the site in `folder`, taken out: only its pages whose
-    /// files were last changed before the ledger was written (the others
-    /// may have changed again within the same clock tick, as in git's
-    /// "racy clean" entries; they will be rendered and compared).
-    pub fn take(&mut self, folder: Option<Folder>) -> Pages {
-        let mut pages = folder
-            .and_then(|f| self.by_folder.remove(&f))
-            .unwrap_or_default();
-        pages.retain(|_, (_, s)| before(s, self.written));
-        pages
+    /// The ledger of the site in `folder`, taken out: only its pages and
+    /// folders last changed before the ledger was written (the others may
+    /// have changed again within the same clock tick, as in git's "racy
+    /// clean" entries; they will be rendered and compared, or listed).
+    pub fn take(&mut self, folder: Option<Folder>) -> Site {
+        let found = folder.and_then(|f| self.by_folder.remove(&f));
+        self.exact &= found.is_some();
+        let mut site = found.unwrap_or_default();
+        let held = (site.pages.len(), site.folders.len());
+        site.pages.retain(|_, (_, s)| before(s, self.written));
+        site.folders.retain(|_, (s, _)| before(s, self.written));
+        self.exact &= held == (site.pages.len(), site.folders.len());
+        site
+    }
+
+    /// Whether the file holds the sites taken, just as they were taken,
+    /// and nothing else: saving them unchanged would write what it holds.
+    pub fn holds_only_taken(&self) -> bool {
+        self.exact && self.by_folder.is_empty()
+    }
+
+    /// Leaves the file as it is (it holds what would be saved), its
+    /// modification time renewed once a day so that no sweep takes a site
+    /// built unchanged day after day for one no longer built.
+    pub fn keep(file: &Path) {
+        const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+        let old = std::fs::metadata(file)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > DAY));
+        if old && let Ok(f) = std::fs::File::options().write(true).open(file) {
+            let _ = f.set_modified(std::time::SystemTime::now());
+        }
+        cachefile::sweep(file, "pages");
     }
 
     /// Writes the ledgers of the sites now in use (at most two), noted by
     /// the sites' filesystem's clock at `written`, after their last page.
-    pub fn save(file: &Path, sites: &[(Option<Folder>, &Pages)], written: Time) {
-        let sites: Vec<(Folder, &Pages)> = sites
+    pub fn save(file: &Path, sites: &[(Option<Folder>, &Site)], written: Time) {
+        let sites: Vec<(Folder, &Site)> = sites
             .iter()
             .filter_map(|(f, p)| Some(((*f)?, *p)))
             .collect();
@@ -141,24 +182,57 @@ impl Ledgers {
 pub struct Ledger {
     before: Pages,
     now: Mutex<Pages>,
+    /// Folders as the prune found them, less those written in since.
+    folders: Mutex<Folders>,
+    /// The folders the ledger held, and whether every page it held is
+    /// still as it was: if this build notes the same, the ledger is unchanged.
+    kept_folders: Folders,
+    pristine: bool,
 }
 
 impl Ledger {
-    pub fn new(before: Pages) -> Ledger {
+    /// The ledger `before` of a folder whose files are now as `seen`
+    /// (each wanted file's stamp, as the folder was pruned): only pages
+    /// whose file is untouched since are of use.
+    /// The folders the prune could vouch for (`folders`) are this
+    /// build's, until a file is written in one; `kept` is the site's
+    /// ledger as read.
+    pub fn new(kept: Site, seen: &Seen, folders: Folders) -> Ledger {
+        let Site {
+            pages: mut before,
+            folders: kept_folders,
+        } = kept;
+        let held = before.len();
+        before.retain(|rel, (_, s)| seen.get(rel) == Some(s));
         Ledger {
+            pristine: before.len() == held,
             before,
             now: Mutex::default(),
+            folders: Mutex::new(folders),
+            kept_folders,
         }
     }
 
-    /// Whether the page at `rel` (its file `path`) is already what inputs
-    /// `key` render: the same key, and the file untouched since. Such a
-    /// page is carried into this build's ledger.
-    pub fn holds(&self, rel: &str, path: &Path, key: Oid) -> bool {
+    /// Forgets the folders above `rel`, which is being written: their
+    /// stamps are changing.
+    pub fn writing(&self, rel: &str) {
+        let mut folders = self.folders.lock().unwrap_or_else(|e| e.into_inner());
+        if folders.is_empty() {
+            return;
+        }
+        for (i, _) in rel.match_indices('/') {
+            folders.remove(&rel[..i]);
+        }
+    }
+
+    /// Whether the page at `rel` is already what inputs `key` render: the
+    /// same key, and its file untouched since. Such a page is carried into
+    /// this build's ledger.
+    pub fn holds(&self, rel: &str, key: Oid) -> bool {
         let Some((k, s)) = self.before.get(rel) else {
             return false;
         };
-        let same = *k == key && stamp(path).as_ref() == Some(s);
+        let same = *k == key;
         if same {
             self.note(rel, key, *s);
         }
@@ -178,31 +252,45 @@ impl Ledger {
         now.insert(rel.to_string(), (key, stamp));
     }
 
-    /// This build's ledger.
-    pub fn into_pages(self) -> Pages {
-        self.now.into_inner().unwrap_or_else(|e| e.into_inner())
+    /// This build's ledger, taken out, and whether it is the one read.
+    pub fn finish(&mut self) -> (Site, bool) {
+        let site = Site {
+            pages: std::mem::take(self.now.get_mut().unwrap_or_else(|e| e.into_inner())),
+            folders: std::mem::take(self.folders.get_mut().unwrap_or_else(|e| e.into_inner())),
+        };
+        let same = self.pristine && site.pages == self.before && site.folders == self.kept_folders;
+        (site, same)
     }
 }
 
-fn encode(sites: &[(Folder, &Pages)], written: Time) -> Vec<u8> {
+fn encode(sites: &[(Folder, &Site)], written: Time) -> Vec<u8> {
     let mut w = Vec::new();
     w.extend_from_slice(&written.0.to_le_bytes());
     w.extend_from_slice(&written.1.to_le_bytes());
     cachefile::put_u32(&mut w, sites.len());
-    for ((dev, ino), pages) in sites {
+    for ((dev, ino), site) in sites {
         w.extend_from_slice(&dev.to_le_bytes());
         w.extend_from_slice(&ino.to_le_bytes());
-        cachefile::put_u32(&mut w, pages.len());
-        for (rel, (key, stamp)) in *pages {
+        cachefile::put_u32(&mut w, site.pages.len());
+        for (rel, (key, stamp)) in &site.pages {
             cachefile::put_bytes(&mut w, rel.as_bytes());
             w.extend_from_slice(key.as_bytes());
             cachefile::put_stamp(&mut w, stamp);
+        }
+        cachefile::put_u32(&mut w, site.folders.len());
+        for (rel, (stamp, names)) in &site.folders {
+            cachefile::put_bytes(&mut w, rel.as_bytes());
+            cachefile::put_stamp(&mut w, stamp);
+            cachefile::put_u32(&mut w, names.len());
+            for name in names {
+                cachefile::put_bytes(&mut w, name.as_bytes());
+            }
         }
     }
     w
 }
 
-fn decode(body: &[u8]) -> Option<(HashMap<Folder, Pages>, Time)> {
+fn decode(body: &[u8]) -> Option<(HashMap<Folder, Site>, Time)> {
     let mut r = Reader(body);
     let written = (r.i64()?, r.i64()?);
     let mut out = HashMap::new();
@@ -218,7 +306,16 @@ fn decode(body: &[u8]) -> Option<(HashMap<Folder, Pages>, Time)> {
             let stamp = r.stamp()?;
             pages.insert(rel, (key, stamp));
         }
-        out.insert(folder, pages);
+        let n = r.u32()?;
+        // Each folder takes at least 4 + 56 + 4 bytes.
+        let mut folders = Folders::with_capacity(n.min(r.0.len() / 64));
+        for _ in 0..n {
+            let rel = r.string()?;
+            let stamp = r.stamp()?;
+            let names = (0..r.u32()?).map(|_| r.string()).collect::<Option<_>>()?;
+            folders.insert(rel, (stamp, names));
+        }
+        out.insert(folder, Site { pages, folders });
     }
     r.0.is_empty().then_some((out, written))
 }
@@ -232,27 +329,35 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("pages-x");
         let key = Oid::hash_object(git2::ObjectType::Blob, b"k").unwrap();
-        let pages: Pages = [("a/index.html".to_string(), (key, [1, 2, 3, 4, 5, 6, 7]))]
+        let site = Site {
+            pages: [("a/index.html".to_string(), (key, [1, 2, 3, 4, 5, 6, 7]))]
+                .into_iter()
+                .collect(),
+            folders: [(
+                "a".to_string(),
+                ([8, 2, 3, 4, 5, 6, 9], vec!["index.html".to_string()]),
+            )]
             .into_iter()
-            .collect();
+            .collect(),
+        };
         Ledgers::save(
             &file,
-            &[(Some((1, 2)), &pages), (None, &Pages::new())],
+            &[(Some((1, 2)), &site), (None, &Site::default())],
             (9, 0),
         );
         let mut read = Ledgers::open(file.clone());
-        assert_eq!(read.take(Some((1, 2))), pages);
-        assert!(read.take(Some((1, 3))).is_empty());
+        assert_eq!(read.take(Some((1, 2))), site);
+        assert_eq!(read.take(Some((1, 3))), Site::default());
 
         let mut bytes = std::fs::read(&file).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&file, bytes).unwrap();
-        assert!(Ledgers::open(file).take(Some((1, 2))).is_empty());
+        assert_eq!(Ledgers::open(file).take(Some((1, 2))), Site::default());
     }
 
     #[test]
-    fn pages_changed_no_earlier_than_the_ledger_was_written_are_not_trusted() {
+    fn pages_and_folders_changed_no_earlier_than_the_ledger_was_written_are_not_trusted() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("pages-x");
         let key = Oid::hash_object(git2::ObjectType::Blob, b"k").unwrap();
@@ -266,9 +371,16 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        Ledgers::save(&file, &[(Some((1, 2)), &pages)], (9, 5));
+        let folders: Folders = [
+            ("old".to_string(), ([1, 9, 4, 9, 4, 5, 6], vec![])),
+            ("same-tick".to_string(), ([1, 9, 4, 9, 5, 5, 6], vec![])),
+        ]
+        .into_iter()
+        .collect();
+        Ledgers::save(&file, &[(Some((1, 2)), &Site { pages, folders })], (9, 5));
         let kept = Ledgers::open(file.clone()).take(Some((1, 2)));
-        assert_eq!(kept.keys().collect::<Vec<_>>(), ["old.html"]);
+        assert_eq!(kept.pages.keys().collect::<Vec<_>>(), ["old.html"]);
+        assert_eq!(kept.folders.keys().collect::<Vec<_>>(), ["old"]);
     }
 
     #[test]

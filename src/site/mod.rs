@@ -9,6 +9,7 @@ mod keyform;
 pub mod ledger;
 pub mod markdown;
 pub mod output;
+mod prune;
 pub mod sitemap;
 pub mod theme;
 pub mod view;
@@ -153,7 +154,7 @@ pub fn build_from(
         bodies.save();
     }
     let kept = stage.kept();
-    stage.commit()?;
+    stage.commit(checked.one_shot())?;
     clock.lap("publish");
     Ok(Built {
         out: out.to_path_buf(),
@@ -166,7 +167,7 @@ pub fn build_from(
 
 /// status.json: the check's JSON report, e-mail addresses left out.
 fn status_json(status: &crate::model::Status) -> Vec<u8> {
-    view::redact_emails(&report::json::render(status)).into_bytes()
+    view::redact_emails_owned(report::json::render(status)).into_bytes()
 }
 
 /// Renders the whole site in memory: (relative path, bytes) for every file.

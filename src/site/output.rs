@@ -7,14 +7,12 @@
 //! written, and no folder is made or removed that need not be (on many
 //! file systems making and removing folders costs more than rendering).
 
-use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use crate::error::Fatal;
-use crate::site::ledger::{self, Ledger, Ledgers, Pages};
+use crate::site::ledger::{self, Ledger, Ledgers, Site};
+use crate::site::prune;
 
 /// A site being written beside `out`: files are put in as they are
 /// rendered (so no build holds the whole site in memory), then
@@ -34,7 +32,9 @@ pub struct Staging {
     /// renders; where ledgers are kept, and the replaced site's ledger.
     ledger: Ledger,
     ledger_file: Option<PathBuf>,
-    replaced: Option<(Option<ledger::Folder>, Pages)>,
+    replaced: Option<(Option<ledger::Folder>, Site)>,
+    /// Whether the ledger file holds just the two sites' ledgers as read.
+    ledgers_as_taken: bool,
     kept: std::sync::atomic::AtomicUsize,
 }
 
@@ -70,25 +70,36 @@ impl Staging {
             ledger: Ledger::default(),
             ledger_file: None,
             replaced: None,
+            ledgers_as_taken: false,
             kept: Default::default(),
         };
         // Claim the site before last (a rename: one build wins it) and prune
-        // it to the wanted paths; anything odd about it, and the site is
-        // written afresh.
-        stage.reused = fs::rename(&stage.prev, &stage.tmp).is_ok()
-            && fs::symlink_metadata(&stage.tmp).is_ok_and(|m| m.is_dir() && ours(&m))
-            && prune(&stage.tmp, paths).is_ok();
+        // it to the wanted paths, with its ledger's word on which folders
+        // need no listing; anything odd about it, and the site is written
+        // afresh.
+        let claimed = fs::rename(&stage.prev, &stage.tmp).is_ok()
+            && fs::symlink_metadata(&stage.tmp).is_ok_and(|m| m.is_dir() && ours(&m));
+        let mut ledgers = ledgers.map(Ledgers::open);
+        let kept = match &mut ledgers {
+            Some(ledgers) if claimed => ledgers.take(ledger::folder(&stage.tmp)),
+            _ => Site::default(),
+        };
+        let pruned = claimed
+            .then(|| prune::prune(&stage.tmp, paths, &kept.folders).ok())
+            .flatten();
+        stage.reused = pruned.is_some();
         if !stage.reused {
             remove(&stage.tmp);
             fs::create_dir_all(&stage.tmp).map_err(|e| io(&stage.tmp, e))?;
         }
-        if let Some(mut ledgers) = ledgers.map(Ledgers::open) {
-            if stage.reused {
-                stage.ledger = Ledger::new(ledgers.take(ledger::folder(&stage.tmp)));
+        if let Some(mut ledgers) = ledgers {
+            if let Some((seen, folders)) = pruned {
+                stage.ledger = Ledger::new(kept, &seen, folders);
             }
             let site = ledger::folder(out);
             stage.replaced = Some((site, ledgers.take(site)));
             stage.ledger_file = Some(ledgers.file().to_path_buf());
+            stage.ledgers_as_taken = ledgers.holds_only_taken();
         }
         Ok(stage)
     }
@@ -96,7 +107,7 @@ impl Staging {
     /// Whether the page at `rel` in the folder is already what inputs `key`
     /// render (then it need not be rendered at all).
     pub fn holds(&self, rel: &str, key: git2::Oid) -> bool {
-        let held = self.reused && self.ledger.holds(rel, &self.tmp.join(rel), key);
+        let held = self.reused && self.ledger.holds(rel, key);
         if held {
             self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
@@ -152,10 +163,11 @@ impl Staging {
             None => fs::symlink_metadata(&path)
                 .is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64),
         };
-        if same_size && fs::read(&path).is_ok_and(|old| old == bytes) {
+        if same_size && holds_bytes(&path, bytes) {
             let after = ledger::stamp(&path);
             return Ok(Placed::Same(before.filter(|_| after == before)));
         }
+        self.ledger.writing(rel);
         if let Some(p) = path.parent() {
             fs::create_dir_all(p).map_err(|e| io(p, e))?;
         }
@@ -176,7 +188,9 @@ impl Staging {
     }
 
     /// Swaps the new site in; the replaced one is kept for the next build.
-    pub fn commit(mut self) -> Result<(), Fatal> {
+    /// `leave`: the process ends soon after, so the ledgers are left to
+    /// the system rather than freed one entry at a time.
+    pub fn commit(mut self, leave: bool) -> Result<(), Fatal> {
         self.done = true;
         let site = ledger::folder(&self.tmp);
         let result = swap(&self.tmp, &self.out, &self.old);
@@ -187,13 +201,22 @@ impl Staging {
             // The new site's ledger, and the replaced site's (kept as the
             // next build's starting folder); after a failed swap, neither.
             // Read after the last page was written (see `ledger`).
-            let pages = std::mem::take(&mut self.ledger).into_pages();
-            let (old, old_pages) = self.replaced.take().unwrap_or_default();
-            match (result.as_ref(), ledger::clock(&self.clock)) {
-                (Ok(()), Some(now)) => {
-                    Ledgers::save(file, &[(site, &pages), (old, &old_pages)], now)
+            let (new_site, same) = self.ledger.finish();
+            let (old, old_site) = self.replaced.take().unwrap_or_default();
+            if result.is_ok() && same && self.ledgers_as_taken {
+                // What the file holds already (the two sites have swapped
+                // places, and neither changed).
+                Ledgers::keep(file);
+            } else {
+                match (result.as_ref(), ledger::clock(&self.clock)) {
+                    (Ok(()), Some(now)) => {
+                        Ledgers::save(file, &[(site, &new_site), (old, &old_site)], now)
+                    }
+                    _ => Ledgers::save(file, &[], (0, 0)),
                 }
-                _ => Ledgers::save(file, &[], (0, 0)),
+            }
+            if leave {
+                std::mem::forget((new_site, old_site, std::mem::take(&mut self.ledger)));
             }
         }
         if fs::symlink_metadata(&self.old).is_ok() && fs::rename(&self.old, &self.prev).is_err() {
@@ -258,7 +281,7 @@ fn remove(path: &Path) {
     let _ = try_remove(path);
 }
 
-fn try_remove(path: &Path) -> std::io::Result<()> {
+pub(super) fn try_remove(path: &Path) -> std::io::Result<()> {
     match fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => fs::remove_dir_all(path),
         Ok(_) => fs::remove_file(path),
@@ -267,47 +290,23 @@ fn try_remove(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Makes `dir` (a previous site) hold nothing but `paths` and the folders
-/// above them: stray entries are removed, wanted ones left to be compared.
-/// Folders are gone through in parallel (a site has a folder per release).
-fn prune(dir: &Path, paths: &[String]) -> Result<(), Fatal> {
-    let wanted: HashSet<&str> = paths.iter().map(String::as_str).collect();
-    let folders: HashSet<&str> = paths
-        .iter()
-        .flat_map(|p| p.match_indices('/').map(move |(i, _)| &p[..i]))
-        .collect();
-    prune_in(dir, "", &wanted, &folders)
-}
-
-/// [`prune`] of the folder `dir`, at `rel` in the site.
-fn prune_in(
-    dir: &Path,
-    rel: &str,
-    wanted: &HashSet<&str>,
-    folders: &HashSet<&str>,
-) -> Result<(), Fatal> {
-    let cannot = |e: std::io::Error| Fatal::new(format!("cannot read {}: {e}", dir.display()));
-    let entries = fs::read_dir(dir)
-        .and_then(|list| list.collect::<std::io::Result<Vec<_>>>())
-        .map_err(cannot)?;
-    entries.into_par_iter().try_for_each(|entry| {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let at = if rel.is_empty() {
-            name.into_owned()
-        } else {
-            format!("{rel}/{name}")
-        };
-        // Never followed: a symlink is neither a folder nor a file here.
-        let kind = entry.file_type().map_err(cannot)?;
-        if kind.is_dir() && folders.contains(at.as_str()) {
-            return prune_in(&entry.path(), &at, wanted, folders);
+/// Whether the file at `path` holds exactly `bytes`, read a piece at a
+/// time (a report of many megabytes is not copied whole to be compared).
+fn holds_bytes(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0; bytes.len().clamp(1, 256 * 1024)];
+    let mut at = 0;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return at == bytes.len(),
+            Ok(n) if bytes.get(at..at + n) == Some(&buf[..n]) => at += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            _ => return false,
         }
-        if kind.is_file() && wanted.contains(at.as_str()) {
-            return Ok(());
-        }
-        try_remove(&entry.path()).map_err(|e| io(&entry.path(), e))
-    })
+    }
 }
 
 fn swap(tmp: &Path, out: &Path, old: &Path) -> Result<(), Fatal> {
