@@ -2,7 +2,7 @@
 //! open git, load content, learn provenance in one history walk, apply the
 //! rules, and return the [`Status`] model.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -237,7 +237,21 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
         .filter(|(_, j)| j.is_none())
         .map(|(c, _)| *c)
         .collect();
-    let mut made = identities.judged_many(&fresh)?.into_iter();
+    // Each committed record's place among them, by its path, mapped while
+    // they are judged (the one map is made on one thread).
+    let mut by_path: HashMap<&str, u32> = HashMap::default();
+    let made = rayon::in_place_scope(|s| {
+        s.spawn(|_| {
+            by_path.reserve(committed.len());
+            for (&p, &s) in committed.iter().zip(&slot) {
+                if s != u32::MAX {
+                    by_path.insert(p, s);
+                }
+            }
+        });
+        identities.judged_many(&fresh)
+    });
+    let mut made = made?.into_iter();
     let judged: Vec<Judged> = distinct
         .iter()
         .zip(kept)
@@ -251,18 +265,14 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
             })
         })
         .collect();
-    // Each committed record's judgement, by its path.
-    let mut by_path: HashMap<&str, &Judged> = HashMap::with_capacity(committed.len());
-    for (&p, &s) in committed.iter().zip(&slot) {
-        if let Some(known) = judged.get(s as usize) {
-            by_path.insert(p, known);
-        }
-    }
     let ctx = Ctx {
         content: &content,
         playbook: &content.playbook,
         roster: &content.roster,
-        judged: &by_path,
+        judged: rules::Judgements {
+            by_path,
+            all: &judged,
+        },
         root_prefix: &git.root_prefix,
         repo: rules::Repo::new(git.repo.path()),
         graph: &history.graph,

@@ -11,17 +11,36 @@ use serde_json::Value;
 
 use crate::finding::{Finding, Severity};
 use crate::model::{GateView, Status};
+use crate::report::pretty;
 
 /// The SPEC §5 object, as a tree of values.
 pub fn to_value(status: &Status) -> Value {
     serde_json::to_value(Report(status)).expect("the report serialises")
 }
 
-/// Pretty JSON text with a trailing newline.
+/// Pretty JSON text with a trailing newline: [`Report`] as
+/// `serde_json::to_string_pretty` writes it, the items of its arrays
+/// written in parallel (see [`pretty`]).
 pub fn render(status: &Status) -> String {
-    let mut s = serde_json::to_string_pretty(&Report(status)).expect("the report serialises");
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    out.extend_from_slice(b"{\n  \"schema\": ");
+    pretty::value_at(&mut out, &1, 1);
+    out.extend_from_slice(b",\n  \"summary\": ");
+    pretty::value_at(&mut out, &summary(status), 1);
+    out.extend_from_slice(b",\n  \"findings\": ");
+    pretty::array_at(&mut out, &status.findings, FindingJson::of, 1);
+    out.extend_from_slice(b",\n  \"releases\": ");
+    pretty::array_at(&mut out, &status.releases, ReleaseJson::of, 1);
+    out.extend_from_slice(b",\n  \"incidents\": ");
+    pretty::array_at(&mut out, &status.incidents, IncidentJson::of, 1);
+    out.extend_from_slice(b"\n}\n");
+    let text = String::from_utf8(out).expect("JSON is UTF-8");
+    debug_assert_eq!(
+        text,
+        serde_json::to_string_pretty(&Report(status)).expect("the report serialises") + "\n",
+        "the report written in pieces differs from the report written whole"
+    );
+    text
 }
 
 /// One finding, as in the report's `findings`.
@@ -42,13 +61,7 @@ impl Serialize for Report<'_> {
         let status = self.0;
         let mut m = s.serialize_map(Some(5))?;
         m.serialize_entry("schema", &1)?;
-        m.serialize_entry(
-            "summary",
-            &Summary {
-                errors: status.errors(),
-                warnings: status.warnings(),
-            },
-        )?;
+        m.serialize_entry("summary", &summary(status))?;
         m.serialize_entry("findings", &Each(&status.findings, FindingJson::of))?;
         m.serialize_entry("releases", &Each(&status.releases, ReleaseJson::of))?;
         m.serialize_entry("incidents", &Each(&status.incidents, IncidentJson::of))?;
@@ -69,6 +82,13 @@ impl<'a, T, V: Serialize> Serialize for Each<'a, T, V> {
 struct Summary {
     errors: usize,
     warnings: usize,
+}
+
+fn summary(status: &Status) -> Summary {
+    Summary {
+        errors: status.errors(),
+        warnings: status.warnings(),
+    }
 }
 
 #[derive(Serialize)]

@@ -3,5 +3,6 @@
 
 pub mod github;
 pub mod json;
+mod pretty;
 pub mod status;
 pub mod text;

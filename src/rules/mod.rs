@@ -35,7 +35,7 @@ pub struct Ctx<'a> {
     /// Who signed each committed record file (its last commit's signer)
     /// and the roster they were judged by (the one before that commit), by
     /// project path. Files not in it are pending.
-    pub judged: &'a HashMap<&'a str, &'a Judged>,
+    pub judged: Judgements<'a>,
     /// The project root relative to the work tree: `""` or `"sub/dir"`.
     pub root_prefix: &'a str,
     /// The repository, for the few questions the history walk does not
@@ -48,6 +48,22 @@ pub struct Ctx<'a> {
     /// The releases that name each incident they fix (see [`hotfixes`]).
     pub hotfixes: HashMap<&'a str, Vec<&'a crate::content::ReleaseFiles>>,
     pub now: Instant,
+}
+
+/// The judgements of the committed records' last commits (`all`, one per
+/// distinct commit), and each record's place among them by its project path.
+pub struct Judgements<'a> {
+    pub by_path: HashMap<&'a str, u32>,
+    pub all: &'a [Judged],
+}
+
+impl<'a> Judgements<'a> {
+    /// The judgement of the last commit of the record at `path`; `None`
+    /// for a record not committed.
+    pub fn get(&self, path: &str) -> Option<&'a Judged> {
+        let all = self.all;
+        self.by_path.get(path).and_then(|&i| all.get(i as usize))
+    }
 }
 
 /// The errors found while loading `content`, by path: looked up for each

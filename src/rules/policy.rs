@@ -19,11 +19,12 @@ pub fn check(
     // The trusted commit is the oldest on HEAD's first-parent chain that adds
     // the roster (changes are newest first). A roster added in an orphan
     // history merged in later is not trusted.
-    let on_mainline: std::collections::HashSet<git2::Oid> = mainline.iter().copied().collect();
+    // (Few commits add the roster: each is looked for in the mainline,
+    // rather than making a set of a mainline of many thousand commits.)
     let trusted = changes
         .iter()
         .rev()
-        .find(|c| c.path == team && c.added && on_mainline.contains(&c.commit))
+        .find(|c| c.path == team && c.added && mainline.contains(&c.commit))
         .map(|c| c.commit);
     for change in changes {
         if Some(change.commit) == trusted {
