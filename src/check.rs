@@ -204,26 +204,42 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     let root = mainline.last().copied();
     identities.trust_root(root);
     // Each committed record's last commit, judged once (serve keeps
-    // judgements between runs): the distinct commits in the order of their
-    // bytes (the same order as `Oid`'s, without a call into libgit2 for
-    // each of the million comparisons), and for each record the place of
-    // its commit among them.
+    // judgements between runs): the distinct commits in the order their
+    // records are first met, and for each record the place of its commit
+    // among them. (The rules then meet the signers in about the order they
+    // were made, in memory too, and neighbours share a roster more often.)
+    // Found by sorting on the commits' bytes (the same order as `Oid`'s,
+    // without a call into libgit2 for each of the million comparisons).
     let mut by_commit: Vec<(git2::Oid, u32)> = lasts
         .iter()
         .enumerate()
         .filter_map(|(i, last)| Some(((*last)?, i as u32)))
         .collect();
-    by_commit.par_sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut distinct: Vec<git2::Oid> = Vec::new();
-    let mut slot = vec![u32::MAX; committed.len()];
-    for (commit, record) in &by_commit {
-        if distinct
-            .last()
-            .is_none_or(|d| d.as_bytes() != commit.as_bytes())
-        {
-            distinct.push(*commit);
+    by_commit.par_sort_unstable_by(|a, b| (a.0.as_bytes(), a.1).cmp(&(b.0.as_bytes(), b.1)));
+    // Each commit's run of records (in the sorted list): its first record,
+    // and the run's number; then each run's place, in order of first records.
+    let same = |i: usize| i > 0 && by_commit[i - 1].0.as_bytes() == by_commit[i].0.as_bytes();
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for (i, (_, record)) in by_commit.iter().enumerate() {
+        if !same(i) {
+            runs.push((*record, runs.len() as u32));
         }
-        slot[*record as usize] = (distinct.len() - 1) as u32;
+    }
+    runs.par_sort_unstable();
+    let mut place = vec![0u32; runs.len()];
+    for (p, &(_, run)) in runs.iter().enumerate() {
+        place[run as usize] = p as u32;
+    }
+    let mut distinct: Vec<git2::Oid> = vec![git2::Oid::ZERO_SHA1; runs.len()];
+    let mut slot = vec![u32::MAX; committed.len()];
+    let mut run = 0;
+    for (i, (commit, record)) in by_commit.iter().enumerate() {
+        if i > 0 && !same(i) {
+            run += 1;
+        }
+        let p = place[run];
+        distinct[p as usize] = *commit;
+        slot[*record as usize] = p;
     }
     drop(by_commit);
     // Those serve kept, and the others judged now (in the same order).
