@@ -208,19 +208,22 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     // records are first met, and for each record the place of its commit
     // among them. (The rules then meet the signers in about the order they
     // were made, in memory too, and neighbours share a roster more often.)
-    // Found by sorting on the commits' bytes (the same order as `Oid`'s,
-    // without a call into libgit2 for each of the million comparisons).
-    let mut by_commit: Vec<(git2::Oid, u32)> = lasts
+    // Found by sorting on the commits' first eight bytes and the records'
+    // order (two commits alike in those bytes, were there any, would only
+    // be judged twice).
+    let prefix =
+        |c: &git2::Oid| u64::from_be_bytes(c.as_bytes()[..8].try_into().unwrap_or_default());
+    let mut by_commit: Vec<(u64, u32, git2::Oid)> = lasts
         .iter()
         .enumerate()
-        .filter_map(|(i, last)| Some(((*last)?, i as u32)))
+        .filter_map(|(i, last)| Some((prefix(last.as_ref()?), i as u32, (*last)?)))
         .collect();
-    by_commit.par_sort_unstable_by(|a, b| (a.0.as_bytes(), a.1).cmp(&(b.0.as_bytes(), b.1)));
+    by_commit.par_sort_unstable_by_key(|&(p, i, _)| (p, i));
     // Each commit's run of records (in the sorted list): its first record,
     // and the run's number; then each run's place, in order of first records.
-    let same = |i: usize| i > 0 && by_commit[i - 1].0.as_bytes() == by_commit[i].0.as_bytes();
+    let same = |i: usize| i > 0 && by_commit[i - 1].2.as_bytes() == by_commit[i].2.as_bytes();
     let mut runs: Vec<(u32, u32)> = Vec::new();
-    for (i, (_, record)) in by_commit.iter().enumerate() {
+    for (i, (_, record, _)) in by_commit.iter().enumerate() {
         if !same(i) {
             runs.push((*record, runs.len() as u32));
         }
@@ -233,7 +236,7 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     let mut distinct: Vec<git2::Oid> = vec![git2::Oid::ZERO_SHA1; runs.len()];
     let mut slot = vec![u32::MAX; committed.len()];
     let mut run = 0;
-    for (i, (commit, record)) in by_commit.iter().enumerate() {
+    for (i, (_, record, commit)) in by_commit.iter().enumerate() {
         if i > 0 && !same(i) {
             run += 1;
         }
