@@ -13,8 +13,10 @@
 #   check cold   `baton check --format json`, provenance cache (.git/baton/)
 #                removed before every run      vs  git log --name-status -- content/
 #   check warm   cache filled by a prior run, nothing new committed  vs  git log
-#   build        `baton build`, warm cache     vs  hugo --quiet on a site with as
-#                many pages (../shared/judges/hugo-bench-site.sh): time and peak RSS
+#   build        `baton build`, warm cache, rebuilds back to back after three
+#                unmeasured ones    vs  hugo --quiet on a site with as many
+#                pages (../shared/judges/hugo-bench-site.sh), after as many
+#                unmeasured runs: time and peak RSS
 #   build cold   for information: no cache and no earlier site to replace
 # then the edit-to-updated-page latency of `baton serve` at 1,000 releases
 # (benches/serve_latency.py) and a line describing the machine.
@@ -148,11 +150,16 @@ for n in "${sizes[@]}"; do
   # Cold as in a fresh clone: no cache and no earlier site in --out to replace.
   hf build_cold "$cold_builds" 0 -i --prepare "rm -rf $cache $site" "$build"
   codes build_cold
-  # Warm: the cache and the site of the last cold build are there (a rebuild,
-  # back to back: builds alternate between two folders, and a page is kept
-  # from the second rebuild into its folder on).
+  # Warm: the cache and the site of the last cold build are there, and
+  # builds run back to back. Builds alternate between two folders, so the
+  # first three rebuilds are not yet the steady state and run unmeasured:
+  # the first has no earlier site to start from (it renders every page),
+  # and the next two are the first to start from each kept folder (they
+  # list it and note which of its folders stand unchanged). Measured: the
+  # rebuilds from then on.
   say "   build, warm cache..."
-  hf build_warm "$runs" "$warm" -i "/usr/bin/time -a -o $work/build$n.rss -f %M $build"
+  for _ in 1 2 3; do $build >/dev/null 2>&1 || true; done
+  hf build_warm "$runs" 0 -i "/usr/bin/time -a -o $work/build$n.rss -f %M $build"
   codes build_warm
   build_kb=$(median_kb "$work/build$n.rss")
   pages=$(find "$site" -name '*.html' | wc -l)
@@ -161,7 +168,9 @@ for n in "${sizes[@]}"; do
     say "   hugo, $pages pages..."
     hugo_site="$work/hugo$n"
     bash "$hugo_site_sh" "$pages" "$hugo_site" >/dev/null
-    hf hugo "$runs" "$warm" "/usr/bin/time -a -o $work/hugo$n.rss -f %M hugo --quiet --source $hugo_site"
+    # As many unmeasured runs first as baton's warm builds had.
+    for _ in 1 2 3; do hugo --quiet --source "$hugo_site" >/dev/null 2>&1 || true; done
+    hf hugo "$runs" 0 "/usr/bin/time -a -o $work/hugo$n.rss -f %M hugo --quiet --source $hugo_site"
     hugo_s=$(median "$work/hugo.json")
     hugo_kb=$(median_kb "$work/hugo$n.rss")
     rm -rf "$hugo_site"
