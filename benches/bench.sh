@@ -155,8 +155,10 @@ for n in "${sizes[@]}"; do
   # first three rebuilds are not yet the steady state and run unmeasured:
   # the first has no earlier site to start from (it renders every page),
   # and the next two are the first to start from each kept folder (they
-  # list it and note which of its folders stand unchanged). Measured: the
-  # rebuilds from then on.
+  # list it in full, and note which of its folders, settled for 2 s, stand
+  # unchanged). Measured: the rebuilds from then on. (At the small size a
+  # build takes well under 2 s, so some folders are noted only during the
+  # measured runs.)
   say "   build, warm cache..."
   for _ in 1 2 3; do $build >/dev/null 2>&1 || true; done
   hf build_warm "$runs" 0 -i "/usr/bin/time -a -o $work/build$n.rss -f %M $build"

@@ -209,8 +209,10 @@ pub fn run(opts: &Options) -> Result<Checked, Fatal> {
     // among them. (The rules then meet the signers in about the order they
     // were made, in memory too, and neighbours share a roster more often.)
     // Found by sorting on the commits' first eight bytes and the records'
-    // order (two commits alike in those bytes, were there any, would only
-    // be judged twice).
+    // order. (Runs are split on the whole id: were two commits alike in
+    // those bytes, their records could alternate, and each commit would be
+    // judged once per run of its records, each record still by its own
+    // commit.)
     let prefix =
         |c: &git2::Oid| u64::from_be_bytes(c.as_bytes()[..8].try_into().unwrap_or_default());
     let mut by_commit: Vec<(u64, u32, git2::Oid)> = lasts

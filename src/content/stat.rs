@@ -81,21 +81,10 @@ impl Base {
     /// `dir` held open (`None` where the system has no such stat).
     #[cfg(target_os = "linux")]
     pub fn open(dir: &Path) -> Option<Base> {
-        use std::os::fd::{FromRawFd, OwnedFd};
-        use std::os::unix::ffi::OsStrExt;
-        let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-        // SAFETY: `path` is NUL-terminated and outlives the call; a
-        // descriptor returned is owned by nothing else.
-        let fd = unsafe {
-            libc::open(
-                path.as_ptr(),
-                libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
-            )
-        };
-        // SAFETY: `fd` was just opened, and is closed only by the OwnedFd.
-        (fd >= 0).then(|| Base {
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
-        })
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let fd = rustix::fs::open(dir, flags, Mode::empty()).ok()?;
+        Some(Base { fd })
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -108,43 +97,18 @@ impl Base {
     /// if there is none.
     #[cfg(target_os = "linux")]
     pub fn stat(&self, rel: &str) -> Option<Meta> {
-        use std::os::fd::AsRawFd;
+        use rustix::fs::{AtFlags, FileType};
         if rel.is_empty() || rel.starts_with('/') || rel.split('/').any(|p| p == "..") {
             return None;
         }
-        let rel = std::ffi::CString::new(rel).ok()?;
-        // SAFETY: stat is plain integers, for which all zero bytes are a
-        // valid value; fstatat only reads the NUL-terminated path and
-        // writes the struct it is given.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        let r = unsafe {
-            libc::fstatat(
-                self.fd.as_raw_fd(),
-                rel.as_ptr(),
-                &mut st,
-                libc::AT_SYMLINK_NOFOLLOW,
-            )
-        };
-        if r != 0 {
-            return None;
-        }
-        let kind = match st.st_mode & libc::S_IFMT {
-            libc::S_IFREG => Kind::File,
-            libc::S_IFDIR => Kind::Dir,
-            libc::S_IFLNK => Kind::Symlink,
+        let st = rustix::fs::statat(&self.fd, rel, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+        let kind = match FileType::from_raw_mode(st.st_mode) {
+            FileType::RegularFile => Kind::File,
+            FileType::Directory => Kind::Dir,
+            FileType::Symlink => Kind::Symlink,
             _ => Kind::Other,
         };
-        // (Casts: these fields are narrower on 32-bit systems.)
-        #[allow(clippy::unnecessary_cast)]
-        let stamp: Stamp = [
-            st.st_size as i64,
-            st.st_mtime as i64,
-            st.st_mtime_nsec as i64,
-            st.st_ctime as i64,
-            st.st_ctime_nsec as i64,
-            st.st_dev as i64,
-            st.st_ino as i64,
-        ];
+        let stamp = stamp_of(&st);
         Some(Meta {
             kind,
             stamp: Some(stamp),
@@ -157,6 +121,22 @@ impl Base {
     pub fn stat(&self, _: &str) -> Option<Meta> {
         None
     }
+}
+
+/// The stamp of a stat, as [`texts::stamp`](super::texts::stamp) takes it
+/// from std's metadata.
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // (These fields are narrower on 32-bit systems.)
+pub fn stamp_of(st: &rustix::fs::Stat) -> Stamp {
+    [
+        st.st_size as i64,
+        st.st_mtime as i64,
+        st.st_mtime_nsec as i64,
+        st.st_ctime as i64,
+        st.st_ctime_nsec as i64,
+        st.st_dev as i64,
+        st.st_ino as i64,
+    ]
 }
 
 #[cfg(test)]

@@ -226,8 +226,8 @@ impl Ledger {
     }
 
     /// Whether the page at `rel` is already what inputs `key` render: the
-    /// same key, and its file untouched since. Such a page is carried into
-    /// this build's ledger.
+    /// same key, and its file untouched since it was noted (as the prune
+    /// found it). Such a page is carried into this build's ledger.
     pub fn holds(&self, rel: &str, key: Oid) -> bool {
         let Some((k, s)) = self.before.get(rel) else {
             return false;
@@ -312,12 +312,23 @@ fn decode(body: &[u8]) -> Option<(HashMap<Folder, Site>, Time)> {
         for _ in 0..n {
             let rel = r.string()?;
             let stamp = r.stamp()?;
-            let names = (0..r.u32()?).map(|_| r.string()).collect::<Option<_>>()?;
+            let names: Vec<String> = (0..r.u32()?).map(|_| r.string()).collect::<Option<_>>()?;
+            // A name is joined to the folder's path to remove it: anything
+            // but a plain name makes the ledger damaged.
+            if !names.iter().all(|n| plain_name(n)) {
+                return None;
+            }
             folders.insert(rel, (stamp, names));
         }
         out.insert(folder, Site { pages, folders });
     }
     r.0.is_empty().then_some((out, written))
+}
+
+/// A name of an entry in a folder: not empty, `.` or `..`, and without `/`
+/// or NUL.
+fn plain_name(name: &str) -> bool {
+    !matches!(name, "" | "." | "..") && !name.contains(['/', '\0'])
 }
 
 #[cfg(test)]
@@ -353,7 +364,30 @@ mod tests {
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&file, bytes).unwrap();
-        assert_eq!(Ledgers::open(file).take(Some((1, 2))), Site::default());
+        assert_eq!(
+            Ledgers::open(file.clone()).take(Some((1, 2))),
+            Site::default()
+        );
+
+        // A folder's names are joined to its path to remove them: a ledger
+        // naming anything but plain names is damaged.
+        for name in ["../x", "a/b", "..", ".", "", "a\0b"] {
+            let site = Site {
+                folders: [(
+                    "a".to_string(),
+                    ([8, 2, 3, 4, 5, 6, 9], vec![name.to_string()]),
+                )]
+                .into_iter()
+                .collect(),
+                ..Site::default()
+            };
+            Ledgers::save(&file, &[(Some((1, 2)), &site)], (9, 0));
+            assert_eq!(
+                Ledgers::open(file.clone()).take(Some((1, 2))),
+                Site::default(),
+                "{name:?}"
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,12 @@
 //! its entries.
 //!
 //! A symlink is never followed: it is neither a folder nor a file here,
-//! and is removed like any stray entry.
+//! and is removed like any stray entry. (Stray files are removed by name
+//! through their folder held open; a stray folder, a name a vouched folder
+//! no longer wants, by its path, as std's `remove_dir_all` does. The files
+//! of a vouched folder are stated by their path under its parent, so a
+//! folder swapped for a symlink between the two stats would be read
+//! through: only read, and its stamps could not match the ledger's.)
 
 #[cfg(unix)]
 use std::collections::HashSet;
@@ -79,6 +84,7 @@ mod unix {
     use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags};
 
     use super::cannot;
+    use crate::content::stat::stamp_of;
     use crate::content::texts::{Stamp, settled_at};
     use crate::error::Fatal;
     use crate::site::ledger::Folders;
@@ -172,7 +178,7 @@ mod unix {
                     // Stated before it is listed: a change after is a new stamp.
                     let st = stat().map_err(|e| cannot(&own(), e.into()))?;
                     if FileType::from_raw_mode(st.st_mode) == FileType::Directory {
-                        let stamp = stamp(&st);
+                        let stamp = stamp_of(&st);
                         let settled = self.stamps
                             && settled_at((stamp[1], stamp[2]))
                             && settled_at((stamp[3], stamp[4]));
@@ -200,7 +206,7 @@ mod unix {
                     if let Ok(st) = stat()
                         && FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
                     {
-                        found.files.push((at, stamp(&st)));
+                        found.files.push((at, stamp_of(&st)));
                         let own = String::from_utf8_lossy(name.to_bytes()).into_owned();
                         return Ok((found, Some(own)));
                     }
@@ -236,7 +242,7 @@ mod unix {
                         rustix::fs::statat(dir, under.as_slice(), AtFlags::SYMLINK_NOFOLLOW)
                         && FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
                     {
-                        found.files.push((file, self::stamp(&st)));
+                        found.files.push((file, stamp_of(&st)));
                     }
                 } else {
                     all = false;
@@ -266,21 +272,6 @@ mod unix {
             }
             _ => Ok(()),
         }
-    }
-
-    /// The stamp of a stat, as [`texts::stamp`](crate::content::texts::stamp)
-    /// takes it from std's metadata.
-    #[allow(clippy::unnecessary_cast)]
-    fn stamp(st: &rustix::fs::Stat) -> Stamp {
-        [
-            st.st_size as i64,
-            st.st_mtime as i64,
-            st.st_mtime_nsec as i64,
-            st.st_ctime as i64,
-            st.st_ctime_nsec as i64,
-            st.st_dev as i64,
-            st.st_ino as i64,
-        ]
     }
 }
 

@@ -1100,7 +1100,7 @@ mod tests {
         /// of both kinds, the punctuation that keeps a space out).
         #[test]
         fn redacting_in_place_is_redacting_by_copy(
-            text in "([<>@ ,.;)a\\u{a0}é]|<[a-z]{1,3}@[a-z]{1,3}>){0,24}"
+            text in "([<>@ ,.;)a\\u{a0}é\n\t]|<[a-z]{1,3}@[a-z]{1,3}>){0,24}"
         ) {
             proptest::prop_assert_eq!(super::redact_emails(&text), redacted_by_copy(&text));
         }
