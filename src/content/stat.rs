@@ -112,8 +112,7 @@ impl Base {
         Some(Meta {
             kind,
             stamp: Some(stamp),
-            settled: super::texts::settled_at((stamp[1], stamp[2]))
-                && super::texts::settled_at((stamp[3], stamp[4])),
+            settled: super::texts::settled_stamp(&stamp),
         })
     }
 

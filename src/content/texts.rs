@@ -364,6 +364,12 @@ pub fn settled(meta: &std::fs::Metadata) -> bool {
     }
 }
 
+/// Whether what has stamp `s` was neither modified nor changed in the
+/// last two seconds (see [`settled`]).
+pub fn settled_stamp(s: &Stamp) -> bool {
+    settled_at((s[1], s[2])) && settled_at((s[3], s[4]))
+}
+
 /// Whether a time (seconds and nanoseconds since the epoch) is more than
 /// two seconds past.
 pub fn settled_at((secs, nanos): (i64, i64)) -> bool {

@@ -20,6 +20,11 @@ fn indent<W: ?Sized + std::io::Write>(w: &mut W, level: usize) -> std::io::Resul
     Ok(())
 }
 
+/// [`indent`] into memory, which cannot fail.
+fn pad(out: &mut Vec<u8>, level: usize) {
+    indent(out, level).expect("writing to memory cannot fail");
+}
+
 impl Pretty {
     /// An array or object opens: one level deeper, nothing in it yet.
     fn open<W: ?Sized + std::io::Write>(
@@ -123,9 +128,7 @@ pub fn array_at<'a, T: Sync, V: Serialize>(
             let mut piece = Vec::new();
             for item in chunk {
                 piece.extend_from_slice(b",\n");
-                for _ in 0..=level {
-                    piece.extend_from_slice(b"  ");
-                }
+                pad(&mut piece, level + 1);
                 value_at(&mut piece, &view(item), level + 1);
             }
             piece
@@ -136,9 +139,7 @@ pub fn array_at<'a, T: Sync, V: Serialize>(
         out.extend_from_slice(if i == 0 { &piece[1..] } else { piece });
     }
     out.push(b'\n');
-    for _ in 0..level {
-        out.extend_from_slice(b"  ");
-    }
+    pad(out, level);
     out.push(b']');
 }
 

@@ -85,7 +85,7 @@ mod unix {
 
     use super::cannot;
     use crate::content::stat::stamp_of;
-    use crate::content::texts::{Stamp, settled_at};
+    use crate::content::texts::{Stamp, settled_stamp};
     use crate::error::Fatal;
     use crate::site::ledger::Folders;
     use crate::site::output::try_remove;
@@ -179,9 +179,7 @@ mod unix {
                     let st = stat().map_err(|e| cannot(&own(), e.into()))?;
                     if FileType::from_raw_mode(st.st_mode) == FileType::Directory {
                         let stamp = stamp_of(&st);
-                        let settled = self.stamps
-                            && settled_at((stamp[1], stamp[2]))
-                            && settled_at((stamp[3], stamp[4]));
+                        let settled = self.stamps && settled_stamp(&stamp);
                         if settled
                             && let Some((s, names)) = self.kept.get(&at)
                             && *s == stamp
@@ -247,9 +245,7 @@ mod unix {
                 } else {
                     all = false;
                     let stray = path.join(n);
-                    try_remove(&stray).map_err(|e| {
-                        Fatal::new(format!("cannot remove {}: {e}", stray.display()))
-                    })?;
+                    gone(&stray, try_remove(&stray))?;
                 }
             }
             if all {
@@ -262,11 +258,16 @@ mod unix {
     /// Removes a stray entry: a file or symlink by its name in the open
     /// folder, a folder (never followed) with all it holds.
     fn remove(dir: BorrowedFd<'_>, name: &CStr, kind: FileType, path: &Path) -> Result<(), Fatal> {
-        let gone = match kind {
+        let removed = match kind {
             FileType::Directory | FileType::Unknown => try_remove(path),
             _ => rustix::fs::unlinkat(dir, name, AtFlags::empty()).map_err(Into::into),
         };
-        match gone {
+        gone(path, removed)
+    }
+
+    /// What removing `path` came to: gone already is as good as removed.
+    fn gone(path: &Path, removed: std::io::Result<()>) -> Result<(), Fatal> {
+        match removed {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 Err(Fatal::new(format!("cannot remove {}: {e}", path.display())))
             }
